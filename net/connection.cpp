@@ -1,0 +1,212 @@
+#include "net/connection.hpp"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cassert>
+#include <cerrno>
+
+#include "net/net_stats.hpp"
+
+namespace tallyhub::net {
+
+namespace {
+constexpr size_t coalesce_limit = 16 * 1024;  // small sends are copied into the tail segment up to this
+}
+
+connection::connection(int fd, connection_limits limits) : fd_(fd), limits_(limits), deadline_(this) {
+    stream_.fd = fd;
+    write_op_.complete = &write_done;
+    write_op_.self = this;
+}
+
+connection::~connection() {
+    assert(!writing_ && !stream_.armed_ && "close() must finish before a connection is destroyed");
+    if (fd_ >= 0) {
+        reactor::current().backend().forget_fd(fd_);
+        ::close(fd_);
+    }
+}
+
+connection::read_awaiter connection::read() noexcept {
+    if (holding_) {
+        io::release_buffer(current_);
+        holding_ = false;
+    }
+    return read_awaiter{*this, io::next(stream_)};
+}
+
+read_result connection::read_awaiter::await_resume() noexcept {
+    stream_entry e = inner.await_resume();
+    if (e.res > 0 && e.has_buffer) {
+        c.current_ = e;
+        c.holding_ = true;
+        local_stats().bytes_in.add(uint64_t(e.res));
+        recv_chunk chunk = io::chunk_of(e);
+        return {std::string_view(chunk.data, chunk.len), e.res};
+    }
+    io::release_buffer(e);
+    return {{}, e.res};
+}
+
+send_status connection::admit(size_t n) {
+    if (!open()) return send_status::dropped;
+    if (queued_ + n > limits_.output_hard_limit) {
+        local_stats().sends_dropped.add();
+        return send_status::dropped;
+    }
+    queued_ += n;
+    reactor::current().defer_flush(*this);
+    return queued_ > limits_.output_soft_limit ? send_status::backpressure : send_status::ok;
+}
+
+send_status connection::send(std::string_view bytes) {
+    if (bytes.empty()) return open() ? send_status::ok : send_status::dropped;
+    send_status st = admit(bytes.size());
+    if (st == send_status::dropped) return st;
+    // Coalesce into the tail unless the tail is being written (its bytes are pinned by the iovec).
+    bool tail_free = !out_.empty() && !out_.back().shared && !(writing_ && out_.size() == 1) &&
+                     out_.back().owned.size() + bytes.size() <= coalesce_limit;
+    if (tail_free) {
+        out_.back().owned.append(bytes);
+    } else {
+        out_.push_back(segment{std::string(bytes), {}, 0});
+    }
+    return st;
+}
+
+send_status connection::send(std::string&& bytes) {
+    if (bytes.size() < 512) return send(std::string_view(bytes));
+    send_status st = admit(bytes.size());
+    if (st != send_status::dropped) out_.push_back(segment{std::move(bytes), {}, 0});
+    return st;
+}
+
+send_status connection::send(shared_bytes bytes) {
+    if (bytes.size() == 0) return open() ? send_status::ok : send_status::dropped;
+    send_status st = admit(bytes.size());
+    if (st != send_status::dropped) out_.push_back(segment{{}, std::move(bytes), 0});
+    return st;
+}
+
+void connection::flush() noexcept {
+    if (!writing_ && !out_.empty() && !failed_ && fd_ >= 0) start_write();
+}
+
+// While a write is in flight the segments it covers must not move or change: std::deque keeps
+// elements in place on push_back, and send() never appends into a segment being written.
+void connection::start_write() {
+    uint32_t n = 0;
+    for (auto it = out_.begin(); it != out_.end() && n < std::size(iov_); ++it, ++n) {
+        iov_[n].iov_base = const_cast<char*>(it->data() + it->offset);
+        iov_[n].iov_len = it->size() - it->offset;
+    }
+    writing_ = true;
+    static_cast<io_op&>(write_op_) = io_op{};
+    write_op_.complete = &write_done;
+    write_op_.fd = fd_;
+    if (n == 1) {
+        write_op_.code = op_code::send;
+        write_op_.buf = iov_[0].iov_base;
+        write_op_.len = uint32_t(std::min<size_t>(iov_[0].iov_len, UINT32_MAX));
+    } else {
+        write_op_.code = op_code::writev;
+        write_op_.iov = iov_;
+        write_op_.iovcnt = n;
+    }
+    if (reactor::current().backend().start(write_op_)) on_written(write_op_.res);
+}
+
+void connection::write_done(completion* c, int32_t res, uint32_t) {
+    static_cast<write_op*>(c)->self->on_written(res);
+}
+
+void connection::on_written(int32_t res) {
+    writing_ = false;
+    if (res < 0) {
+        if (res == -EAGAIN || res == -EINTR) {
+            reactor::current().defer_flush(*this);
+            return;
+        }
+        failed_ = true;  // EPIPE, ECONNRESET...: the peer is gone; queued bytes are discarded
+        out_.clear();
+        queued_ = 0;
+    } else {
+        local_stats().bytes_out.add(uint64_t(res));
+        size_t left = size_t(res);
+        queued_ -= left;
+        while (left > 0 && !out_.empty()) {
+            segment& s = out_.front();
+            size_t in_seg = s.size() - s.offset;
+            if (left >= in_seg) {
+                left -= in_seg;
+                out_.pop_front();
+            } else {
+                s.offset += left;
+                left = 0;
+            }
+        }
+        if (!out_.empty()) reactor::current().defer_flush(*this);
+    }
+    if (out_.empty() || failed_) {
+        if (drain_waiter_) reactor::current().schedule(std::exchange(drain_waiter_, {}));
+    }
+    if (write_waiter_ && !writing_) reactor::current().schedule(std::exchange(write_waiter_, {}));
+}
+
+task<bool> connection::drain() {
+    struct awaiter {
+        connection& c;
+        bool await_ready() const noexcept { return c.out_.empty() || c.failed_ || c.fd_ < 0 || c.timed_out_; }
+        void await_suspend(std::coroutine_handle<> h) noexcept { c.drain_waiter_ = h; }
+        void await_resume() const noexcept {}
+    };
+    co_await awaiter{*this};
+    co_return out_.empty() && !failed_;
+}
+
+void connection::set_deadline(timer_wheel::time_point when) { reactor::current().deadlines().schedule(deadline_, when); }
+
+void connection::clear_deadline() noexcept { deadline_.cancel(); }
+
+void connection::on_deadline() noexcept {
+    timed_out_ = true;
+    local_stats().timeouts.add();
+    stop_reading();
+    if (drain_waiter_) reactor::current().schedule(std::exchange(drain_waiter_, {}));  // ends a linger
+}
+
+void connection::stop_reading() noexcept { io::request_stop(stream_); }
+
+task<void> connection::close(std::chrono::milliseconds linger) {
+    if (fd_ < 0) co_return;
+    deadline_.cancel();
+    if (holding_) {
+        io::release_buffer(current_);
+        holding_ = false;
+    }
+    // Give queued output (an error response, a Close message) a bounded chance to leave.
+    if (!out_.empty() && !failed_) {
+        set_deadline(reactor::current().now() + linger);
+        co_await drain();
+        deadline_.cancel();
+    }
+    co_await io::stop_stream(stream_);
+    if (writing_) {
+        ::shutdown(fd_, SHUT_RDWR);  // makes a write stuck on a full socket buffer fail now
+        reactor::current().backend().cancel(write_op_);
+        struct awaiter {
+            connection& c;
+            bool await_ready() const noexcept { return !c.writing_; }
+            void await_suspend(std::coroutine_handle<> h) noexcept { c.write_waiter_ = h; }
+            void await_resume() const noexcept {}
+        };
+        co_await awaiter{*this};
+    }
+    out_.clear();
+    queued_ = 0;
+    co_await io::close(fd_);
+    fd_ = -1;
+}
+
+}  // namespace tallyhub::net

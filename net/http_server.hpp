@@ -1,0 +1,108 @@
+#pragma once
+// The HTTP/1.1 server of one core: sessions over net::connection, requests parsed with Beast's
+// parser (http_parser.hpp), routed by method and path, static files from memory as the fallback.
+//
+// A session reads, parses every complete request in what it has (pipelining), answers each in
+// order into the corked output (so a pipelined batch leaves in one write), and keeps the
+// connection while the client allows it. Deadlines: a request must arrive whole within
+// header_timeout of its first byte; an idle keep-alive connection closes after idle_timeout.
+
+#include <chrono>
+#include <functional>
+#include <span>
+#include <string>
+#include <unordered_set>
+
+#include "core/task.hpp"
+#include "net/connection.hpp"
+#include "net/http_parser.hpp"
+#include "net/http_request.hpp"
+#include "net/http_response.hpp"
+#include "net/http_router.hpp"
+#include "net/static_files.hpp"
+
+namespace tallyhub::http {
+
+class server;
+
+/// One request being answered. Handlers write the response through it.
+class exchange {
+public:
+    exchange(server& s, net::connection& c, request& r, std::string& input) : server_(s), conn_(c), req_(r), input_(input) {}
+
+    const request& req() const noexcept { return req_; }
+    net::connection& conn() noexcept { return conn_; }
+    server& owner() noexcept { return server_; }
+
+    /// Queues a complete response (Content-Length set; HEAD gets no body).
+    void respond(int status, std::string_view content_type, std::string_view body,
+                 std::span<const header_field> extra = {});
+    /// Queues bytes the handler formatted itself (status recorded for /metrics).
+    void respond_raw(int status, std::string_view bytes);
+    /// Closes the connection after this response.
+    void close_after() noexcept { close_after_ = true; }
+
+    /// The handler takes the connection over (WebSocket, SSE): the server reads no more HTTP from it
+    /// and closes it when the handler returns. `take_input()` gives the bytes already read past
+    /// this request.
+    void upgrade() noexcept { upgraded_ = true; }
+    std::string take_input();
+
+    int status() const noexcept { return status_; }
+    bool upgraded() const noexcept { return upgraded_; }
+    bool closing() const noexcept { return close_after_; }
+    /// The Connection header to send for this request (close when draining or asked to).
+    connection_header connection_for_response() const noexcept;
+
+private:
+    server& server_;
+    net::connection& conn_;
+    request& req_;
+    std::string& input_;
+    int status_ = 0;
+    bool close_after_ = false;
+    bool upgraded_ = false;
+};
+
+/// A route's handler: synchronous (answers at once) or a coroutine (may wait, or take the connection).
+struct handler {
+    std::function<void(exchange&)> sync;
+    std::function<task<void>(exchange&)> async;
+};
+using routes = router<handler>;
+
+struct server_options {
+    limits parse;
+    std::chrono::milliseconds header_timeout{10'000};
+    std::chrono::milliseconds idle_timeout{60'000};
+    net::connection_limits output;
+    size_t max_connections = 19'000;  // on this core
+};
+
+class server {
+public:
+    /// `routes` and `files` (may be null) must outlive the server; both are read-only here.
+    server(server_options opts, const routes* routes, const static_files* files);
+    ~server();
+
+    /// Takes a freshly accepted socket and serves it (spawned on this core).
+    void accept(int fd);
+    /// Stops reading new requests: idle connections close now, busy ones after their response.
+    void begin_drain();
+    bool draining() const noexcept { return draining_; }
+    size_t open_connections() const noexcept { return live_.size(); }
+    const server_options& options() const noexcept { return opts_; }
+
+private:
+    task<void> session(int fd);
+    task<bool> dispatch(net::connection& c, request& req, std::string& input);
+
+    server_options opts_;
+    const routes* routes_;
+    const static_files* files_;
+    bool draining_ = false;
+    std::unordered_set<net::connection*> live_;
+    std::unordered_set<net::connection*> idle_;  // waiting for a request: safe to close on drain
+};
+
+}  // namespace tallyhub::http
