@@ -1,0 +1,272 @@
+#include "app/server.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+#include "app/admin.hpp"
+#include "app/loop_monitor.hpp"
+#include "core/log.hpp"
+#include "net/net_stats.hpp"
+
+namespace tallyhub::app {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+backend_kind to_backend(io_backend_mode m) {
+    switch (m) {
+    case io_backend_mode::uring: return backend_kind::uring;
+    case io_backend_mode::epoll: return backend_kind::epoll;
+    case io_backend_mode::automatic: break;
+    }
+    return backend_kind::automatic;
+}
+
+log_level to_log_level(log_severity s) {
+    switch (s) {
+    case log_severity::trace: return log_level::trace;
+    case log_severity::debug: return log_level::debug;
+    case log_severity::info: return log_level::info;
+    case log_severity::warn: return log_level::warn;
+    case log_severity::error: return log_level::error;
+    }
+    return log_level::info;
+}
+
+// One listening socket per core on the same address (SO_REUSEPORT). With port 0 the first socket
+// picks the port and the others bind to it.
+result<std::vector<int>> open_listeners(const endpoint& ep, unsigned count) {
+    std::vector<int> fds;
+    sockaddr_storage addr = ep.address;
+    for (unsigned i = 0; i < count; ++i) {
+        auto fd = net::listen_tcp(addr, ep.length);
+        if (!fd) {
+            for (int f : fds) ::close(f);
+            return fd.err();
+        }
+        if (i == 0 && ep.port() == 0) {
+            uint16_t port = htons(net::bound_port(*fd));
+            if (addr.ss_family == AF_INET6) reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port = port;
+            else reinterpret_cast<sockaddr_in*>(&addr)->sin_port = port;
+        }
+        fds.push_back(*fd);
+    }
+    return fds;
+}
+
+http::server_options server_options_of(const config& cfg, unsigned cores) {
+    http::server_options o;
+    o.parse.max_header_bytes = cfg.max_header_bytes;
+    o.parse.max_body_bytes = cfg.max_body_bytes;
+    o.header_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(cfg.header_timeout);
+    o.idle_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(cfg.idle_timeout);
+    o.output.output_soft_limit = cfg.output_soft_limit;
+    o.output.output_hard_limit = cfg.output_hard_limit;
+    o.max_connections = std::max<size_t>(1, (cfg.max_connections + cores - 1) / cores);
+    return o;
+}
+
+// Runs on each core: its servers, listeners and lag monitor.
+void start_core(runtime* rt, unsigned core, int http_fd, int admin_fd, std::atomic<unsigned>* started) {
+    core_state& st = *rt->per_core[core];
+    reactor& loop = reactor::current();
+    auto opts = server_options_of(rt->cfg, rt->cores->count());
+    st.http = std::make_unique<http::server>(opts, &rt->main_routes, rt->files.get());
+    http::server* srv = st.http.get();
+    st.http_listener = std::make_unique<net::tcp_listener>(http_fd, [srv](int fd) { srv->accept(fd); });
+    loop.spawn(st.http_listener->run());
+    if (admin_fd >= 0) {
+        http::server_options admin_opts = opts;
+        admin_opts.max_connections = 256;
+        st.admin = std::make_unique<http::server>(admin_opts, &rt->admin_routes, nullptr);
+        http::server* adm = st.admin.get();
+        st.admin_listener = std::make_unique<net::tcp_listener>(admin_fd, [adm](int fd) { adm->accept(fd); });
+        loop.spawn(st.admin_listener->run());
+    }
+    loop.spawn(monitor_loop_lag(&st.stop_monitor));
+    started->fetch_add(1);
+}
+
+// Asks every core to publish its counts, and waits for the answers.
+void refresh_counts(runtime& rt) {
+    std::atomic<unsigned> answered{0};
+    for (unsigned i = 0; i < rt.cores->count(); ++i) {
+        core_state* st = rt.per_core[i].get();
+        rt.cores->submit_to(i, [st, &answered] {
+            st->live_tasks.store(reactor::current().live_tasks());
+            st->http_connections.store(st->http ? st->http->open_connections() : 0);
+            answered.fetch_add(1);
+        });
+    }
+    auto deadline = std::chrono::steady_clock::now() + 1s;
+    while (answered.load() < rt.cores->count() && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(1ms);
+}
+
+// Waits for SIGINT/SIGTERM. Returns the signal, or 0 when `timeout` passes first.
+int wait_signal(const sigset_t& set, std::chrono::milliseconds timeout) {
+    timespec ts{time_t(timeout.count() / 1000), long(timeout.count() % 1000) * 1'000'000};
+    int sig = ::sigtimedwait(&set, nullptr, &ts);
+    return sig > 0 ? sig : 0;
+}
+
+}  // namespace
+
+int run_server(const config& cfg) {
+    set_log_level(to_log_level(cfg.log_level));
+
+    // Signals are handled by the main thread only: block them before any thread starts.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    ::signal(SIGPIPE, SIG_IGN);
+
+    runtime rt;
+    rt.cfg = cfg;
+    if (std::filesystem::is_directory(cfg.web_root)) {
+        try {
+            rt.files = std::make_unique<http::static_files>(cfg.web_root);
+            log_info("serving {} files ({} bytes) from {}", rt.files->file_count(), rt.files->total_bytes(), cfg.web_root);
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "tallyhub: --web-root: %s\n", e.what());
+            return 2;
+        }
+    } else {
+        log_warn("--web-root {}: no such directory; the dashboard is not served (build it with `make demo`)", cfg.web_root);
+    }
+    add_admin_routes(rt);
+
+    net::init_net_stats(cfg.cores);
+    smp_options so;
+    so.cores = cfg.cores;
+    so.reactor.backend = to_backend(cfg.io_backend);
+    rt.cores = std::make_unique<smp>(so);
+    for (unsigned i = 0; i < cfg.cores; ++i) rt.per_core.push_back(std::make_unique<core_state>());
+    if (auto r = rt.cores->start(); !r) {
+        std::fprintf(stderr, "tallyhub: cannot start the reactors: %.*s\n", int(r.err().reason.size()), r.err().reason.data());
+        return 1;
+    }
+    rt.backend_name = rt.cores->at(0).backend_name();
+    if (cfg.io_backend == io_backend_mode::automatic && rt.backend_name == std::string("epoll")) {
+        log_warn("io_uring unavailable ({}); using the epoll backend", rt.cores->backend_note());
+    }
+    log_info("{} reactor thread(s) on {} ({})", cfg.cores, rt.backend_name, rt.cores->backend_note());
+
+    auto http_fds = open_listeners(cfg.http, cfg.cores);
+    if (!http_fds) {
+        std::fprintf(stderr, "tallyhub: --http %s: %.*s\n", cfg.http.to_string().c_str(),
+                     int(http_fds.err().reason.size()), http_fds.err().reason.data());
+        rt.cores->stop_and_join();
+        return 1;
+    }
+    int admin_fd = -1;
+    if (cfg.admin) {
+        auto a = open_listeners(*cfg.admin, 1);
+        if (!a) {
+            std::fprintf(stderr, "tallyhub: --admin %s: %.*s\n", cfg.admin->to_string().c_str(),
+                         int(a.err().reason.size()), a.err().reason.data());
+            for (int fd : *http_fds) ::close(fd);
+            rt.cores->stop_and_join();
+            return 1;
+        }
+        admin_fd = (*a)[0];
+    }
+    std::string http_addr = net::bound_address((*http_fds)[0]);
+    std::string admin_addr = admin_fd >= 0 ? net::bound_address(admin_fd) : "";
+
+    std::atomic<unsigned> started{0};
+    for (unsigned i = 0; i < cfg.cores; ++i) {
+        int hfd = (*http_fds)[i];
+        int afd = i == 0 ? admin_fd : -1;
+        rt.cores->submit_to(i, [rtp = &rt, i, hfd, afd, &started] { start_core(rtp, i, hfd, afd, &started); });
+    }
+    while (started.load() < cfg.cores) std::this_thread::sleep_for(1ms);
+    rt.listening.store(true);
+    std::printf("tallyhub: listening on http://%s/ (http)\n", http_addr.c_str());
+    if (admin_fd >= 0) std::printf("tallyhub: listening on http://%s/ (admin)\n", admin_addr.c_str());
+    std::printf("tallyhub: ready\n");
+    std::fflush(stdout);
+
+    int sig = 0;
+    while (sig == 0) sig = wait_signal(signals, 1000ms);
+    log_info("{} received: draining (up to {} ms; send SIGINT again to exit at once)", strsignal(sig),
+             std::chrono::duration_cast<std::chrono::milliseconds>(cfg.drain_timeout).count());
+    rt.draining.store(true);
+    for (unsigned i = 0; i < cfg.cores; ++i) {
+        core_state* st = rt.per_core[i].get();
+        rt.cores->submit_to(i, [st] {
+            st->http_listener->stop();
+            st->http->begin_drain();
+        });
+    }
+
+    // Wait for HTTP connections to finish their responses, or the drain deadline.
+    auto deadline = std::chrono::steady_clock::now() + cfg.drain_timeout;
+    bool forced = false;
+    for (;;) {
+        refresh_counts(rt);
+        size_t open = 0;
+        for (auto& st : rt.per_core) open += st->http_connections.load();
+        if (open == 0) break;
+        if (std::chrono::steady_clock::now() >= deadline) {
+            log_warn("drain timeout: closing {} connection(s) still open", open);
+            forced = true;
+            break;
+        }
+        if (int again = wait_signal(signals, 50ms); again == SIGINT) {
+            log_warn("second SIGINT: exiting now");
+            std::fflush(stderr);
+            ::_exit(130);
+        }
+    }
+
+    // Admin last, so /readyz said 503 for the whole drain.
+    for (unsigned i = 0; i < cfg.cores; ++i) {
+        core_state* st = rt.per_core[i].get();
+        rt.cores->submit_to(i, [st] {
+            st->stop_monitor = true;
+            if (st->admin_listener) st->admin_listener->stop();
+            if (st->admin) st->admin->begin_drain();
+        });
+    }
+    auto settle = std::chrono::steady_clock::now() + (forced ? 200ms : 2s);
+    for (;;) {
+        refresh_counts(rt);
+        size_t tasks = 0;
+        for (auto& st : rt.per_core) tasks += st->live_tasks.load();
+        if (tasks == 0) break;
+        if (std::chrono::steady_clock::now() >= settle) {
+            // Coroutines still suspended in handlers cannot be unwound safely: leave without them.
+            log_warn("{} task(s) still running after the drain; exiting", tasks);
+            std::fflush(stdout);
+            ::_exit(0);
+        }
+        std::this_thread::sleep_for(10ms);
+    }
+    // Destroy per-core objects on their own cores, then stop the loops.
+    std::atomic<unsigned> destroyed{0};
+    for (unsigned i = 0; i < cfg.cores; ++i) {
+        core_state* st = rt.per_core[i].get();
+        rt.cores->submit_to(i, [st, &destroyed] {
+            st->http_listener.reset();
+            st->http.reset();
+            st->admin_listener.reset();
+            st->admin.reset();
+            destroyed.fetch_add(1);
+        });
+    }
+    while (destroyed.load() < cfg.cores) std::this_thread::sleep_for(1ms);
+    rt.cores->stop_and_join();
+    log_info("drained; bye");
+    return 0;
+}
+
+}  // namespace tallyhub::app
