@@ -34,6 +34,7 @@ struct option_spec {
     std::string help;
     bool repeatable = false;  // a list: repeat the option, or separate values with commas
     bool in_file = true;      // may be set in the config file
+    bool flag = false;        // may be given without a value (--test-hub means --test-hub true)
     std::function<void(config&, const std::vector<std::string>&)> assign;  // throws config_error
     std::function<std::string(const config&)> show;
 };
@@ -151,6 +152,26 @@ codec<std::string> text_codec(std::string type_name) {
             [](const std::string& s) { return s; }};
 }
 
+codec<bool> bool_codec() {
+    return {"BOOL",
+            [](std::string_view text) {
+                if (text.empty() || text == "true" || text == "1" || text == "yes" || text == "on") return true;
+                if (text == "false" || text == "0" || text == "no" || text == "off") return false;
+                throw config_error("invalid value \"" + std::string(text) + "\" (expected true or false)");
+            },
+            [](const bool& b) { return std::string(b ? "true" : "false"); }};
+}
+
+option_spec make_flag(std::string name, bool config::*member, std::string help) {
+    option_spec spec = make_option(std::move(name), member, bool_codec(), std::move(help));
+    spec.flag = true;
+    auto assign = spec.assign;
+    spec.assign = [assign](config& cfg, const std::vector<std::string>& values) {
+        assign(cfg, values.empty() ? std::vector<std::string>{""} : values);
+    };
+    return spec;
+}
+
 codec<std::string> origin_codec() {
     return {"ORIGIN", parse_origin, [](const std::string& s) { return s; }};
 }
@@ -183,8 +204,18 @@ std::vector<option_spec> option_table(unsigned online_cpus) {
                      "queued output per connection past which KPI updates conflate"));
     t.push_back(make_option("output-hard-limit", &config::output_hard_limit, size_codec(1),
                      "queued output per connection past which it is closed"));
-    t.push_back(make_list_option("cors-origins", &config::cors_origins, origin_codec(),
+    t.push_back(make_list_option("cors-origin", &config::cors_origins, origin_codec(),
                           "origins allowed for cross-origin requests, or *"));
+    t.push_back(make_option("keep-alive-interval", &config::keep_alive_interval, duration_codec(false),
+                     "SignalR: a Ping goes to a connection sent nothing for this long"));
+    t.push_back(make_option("client-timeout", &config::client_timeout, duration_codec(false),
+                     "SignalR: a connection that sent nothing for this long is closed"));
+    t.push_back(make_option("handshake-timeout", &config::handshake_timeout, duration_codec(false),
+                     "SignalR: time a new connection has to complete its handshake"));
+    t.push_back(make_option("max-message-size", &config::max_message_size, size_codec(64),
+                     "SignalR: largest hub message a client may send (Close beyond)"));
+    t.push_back(make_flag("test-hub", &config::test_hub,
+                   "serve the interoperability test hub at /hubs/test (for client test suites)"));
     option_spec file = make_option("config", &config::config_file, text_codec("FILE"),
                             "read options from this TOML/INI file (key = value, as the long names)");
     file.in_file = false;
@@ -285,12 +316,14 @@ config_outcome parse_config(int argc, const char* const* argv, const config_cont
         if (std::string shown = spec.show(defaults); !shown.empty()) help += "[default: " + shown + "] ";
         help += "[env: " + env_name(spec.name) + "]";
         // Not add_option(name, help): a string lvalue there is taken as the variable to fill.
-        flags.push_back(app.add_option("--" + spec.name)
-                            ->description(help)
-                            ->type_name(spec.type_name)
-                            ->allow_extra_args(false)
-                            ->multi_option_policy(spec.repeatable ? CLI::MultiOptionPolicy::TakeAll
-                                                                  : CLI::MultiOptionPolicy::TakeLast));
+        CLI::Option* opt = app.add_option("--" + spec.name)
+                               ->description(help)
+                               ->type_name(spec.type_name)
+                               ->allow_extra_args(false)
+                               ->multi_option_policy(spec.repeatable ? CLI::MultiOptionPolicy::TakeAll
+                                                                     : CLI::MultiOptionPolicy::TakeLast);
+        if (spec.flag) opt->expected(0, 1);
+        flags.push_back(opt);
     }
     try {
         app.parse(argc, argv);

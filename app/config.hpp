@@ -38,6 +38,11 @@ struct config {
     std::size_t output_soft_limit = 256 * 1024; ///< per connection: past it, updates conflate
     std::size_t output_hard_limit = 4 * 1024 * 1024;  ///< per connection: past it, the connection closes
     std::vector<std::string> cors_origins;      ///< allowed Origin values; "*" allows any
+    std::chrono::nanoseconds keep_alive_interval = std::chrono::seconds(15);  ///< SignalR server Ping interval
+    std::chrono::nanoseconds client_timeout = std::chrono::seconds(30);       ///< SignalR silent-client limit
+    std::chrono::nanoseconds handshake_timeout = std::chrono::seconds(15);    ///< SignalR handshake deadline
+    std::size_t max_message_size = 32 * 1024;   ///< largest SignalR hub message received
+    bool test_hub = false;                      ///< serve /hubs/test
     std::string config_file;                    ///< the file read, empty if none
 };
 

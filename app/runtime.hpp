@@ -9,9 +9,11 @@
 
 #include "app/config.hpp"
 #include "core/smp.hpp"
+#include "net/cors.hpp"
 #include "net/http_server.hpp"
 #include "net/static_files.hpp"
 #include "net/tcp_listener.hpp"
+#include "signalr/hub_endpoint.hpp"
 
 namespace tallyhub::app {
 
@@ -33,6 +35,9 @@ struct runtime {
     std::unique_ptr<http::static_files> files;
     http::routes main_routes;
     http::routes admin_routes;
+    std::unique_ptr<http::cors_policy> cors;
+    std::vector<std::unique_ptr<signalr::hub>> hubs;                // definitions, read-only once serving
+    std::vector<std::unique_ptr<signalr::hub_endpoint>> endpoints;  // one per served hub
     std::string backend_name;
     std::atomic<bool> listening{false};
     std::atomic<bool> draining{false};

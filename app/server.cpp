@@ -1,5 +1,7 @@
 #include "app/server.hpp"
 
+#include "app/test_hub.hpp"
+
 #include <signal.h>
 #include <unistd.h>
 
@@ -72,7 +74,18 @@ http::server_options server_options_of(const config& cfg, unsigned cores) {
     return o;
 }
 
-// Runs on each core: its servers, listeners and lag monitor.
+signalr::hub_options hub_options_of(const config& cfg) {
+    using std::chrono::duration_cast;
+    using std::chrono::milliseconds;
+    signalr::hub_options o;
+    o.keep_alive_interval = duration_cast<milliseconds>(cfg.keep_alive_interval);
+    o.client_timeout = duration_cast<milliseconds>(cfg.client_timeout);
+    o.handshake_timeout = duration_cast<milliseconds>(cfg.handshake_timeout);
+    o.max_message_size = cfg.max_message_size;
+    return o;
+}
+
+// Runs on each core: its servers, listeners, hub sweeps and lag monitor.
 void start_core(runtime* rt, unsigned core, int http_fd, int admin_fd, std::atomic<unsigned>* started) {
     core_state& st = *rt->per_core[core];
     reactor& loop = reactor::current();
@@ -90,6 +103,7 @@ void start_core(runtime* rt, unsigned core, int http_fd, int admin_fd, std::atom
         loop.spawn(st.admin_listener->run());
     }
     loop.spawn(monitor_loop_lag(&st.stop_monitor));
+    for (auto& ep : rt->endpoints) ep->start_core();
     started->fetch_add(1);
 }
 
@@ -143,6 +157,15 @@ int run_server(const config& cfg) {
         log_warn("--web-root {}: no such directory; the dashboard is not served (build it with `make demo`)", cfg.web_root);
     }
     add_admin_routes(rt);
+    rt.cors = std::make_unique<http::cors_policy>(cfg.cors_origins);
+    if (cfg.test_hub) {
+        auto& h = rt.hubs.emplace_back(std::make_unique<signalr::hub>());
+        define_test_hub(*h);
+        rt.endpoints.push_back(
+            std::make_unique<signalr::hub_endpoint>(*h, "/hubs/test", hub_options_of(cfg), cfg.cores, rt.cors.get()));
+        log_info("serving the test hub at /hubs/test");
+    }
+    for (auto& ep : rt.endpoints) ep->add_routes(rt.main_routes);
 
     net::init_net_stats(cfg.cores);
     smp_options so;
@@ -202,9 +225,10 @@ int run_server(const config& cfg) {
     rt.draining.store(true);
     for (unsigned i = 0; i < cfg.cores; ++i) {
         core_state* st = rt.per_core[i].get();
-        rt.cores->submit_to(i, [st] {
+        rt.cores->submit_to(i, [st, rtp = &rt] {
             st->http_listener->stop();
             st->http->begin_drain();
+            for (auto& ep : rtp->endpoints) ep->begin_drain_core();
         });
     }
 
@@ -231,7 +255,8 @@ int run_server(const config& cfg) {
     // Admin last, so /readyz said 503 for the whole drain.
     for (unsigned i = 0; i < cfg.cores; ++i) {
         core_state* st = rt.per_core[i].get();
-        rt.cores->submit_to(i, [st] {
+        rt.cores->submit_to(i, [st, rtp = &rt] {
+            for (auto& ep : rtp->endpoints) ep->stop_core();
             st->stop_monitor = true;
             if (st->admin_listener) st->admin_listener->stop();
             if (st->admin) st->admin->begin_drain();

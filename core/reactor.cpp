@@ -115,10 +115,22 @@ void reactor::run_ready() {
     }
 }
 
+void reactor::cancel_flush(flushable& f) noexcept {
+    if (!f.flush_queued_) return;
+    f.flush_queued_ = false;
+    // Rare (an object going away with output pending): a linear scan is fine.
+    for (auto*& p : flush_)
+        if (p == &f) p = nullptr;
+    for (auto*& p : flushing_)
+        if (p == &f) p = nullptr;
+}
+
 void reactor::run_flushes() {
     while (!flush_.empty()) {
         flushing_.swap(flush_);
-        for (flushable* f : flushing_) {
+        for (std::size_t i = 0; i < flushing_.size(); ++i) {
+            flushable* f = flushing_[i];
+            if (!f) continue;
             f->flush_queued_ = false;
             f->flush();
         }

@@ -85,6 +85,8 @@ public:
 
     /// Asks for `f.flush()` before the loop next sleeps (once, however often it is called).
     void defer_flush(flushable& f);
+    /// Forgets a pending flush of `f` (call before destroying an object that may have asked for one).
+    void cancel_flush(flushable& f) noexcept;
 
     /// Runs the loop on the calling thread until stop() has been called and the turn ends.
     void run();

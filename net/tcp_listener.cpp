@@ -1,5 +1,7 @@
 #include "net/tcp_listener.hpp"
 
+#include <fmt/format.h>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -54,10 +56,10 @@ std::string bound_address(int fd) {
     char host[INET6_ADDRSTRLEN] = {};
     if (a.ss_family == AF_INET6) {
         ::inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(&a)->sin6_addr, host, sizeof host);
-        return "[" + std::string(host) + "]:" + std::to_string(bound_port(fd));
+        return fmt::format("[{}]:{}", host, bound_port(fd));
     }
     ::inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&a)->sin_addr, host, sizeof host);
-    return std::string(host) + ":" + std::to_string(bound_port(fd));
+    return fmt::format("{}:{}", host, bound_port(fd));
 }
 
 tcp_listener::tcp_listener(int fd, accept_fn on_accept) : fd_(fd), on_accept_(std::move(on_accept)) {

@@ -106,7 +106,7 @@ std::vector<option_case> every_option() {
         {"max-connections", "50000", [](const config& c) { return c.max_connections == 50000; }},
         {"output-soft-limit", "64KiB", [](const config& c) { return c.output_soft_limit == 65536; }},
         {"output-hard-limit", "8MiB", [](const config& c) { return c.output_hard_limit == 8388608; }},
-        {"cors-origins", "https://a.example,http://b.example:8080",
+        {"cors-origin", "https://a.example,http://b.example:8080",
          [](const config& c) {
              return c.cors_origins == std::vector<std::string>{"https://a.example", "http://b.example:8080"};
          }},
@@ -191,11 +191,11 @@ TEST(Config, RepeatedSingleValueOptionKeepsTheLast) {
 }
 
 TEST(Config, CorsOriginsRepeatAndCommandLineReplacesEnvironment) {
-    auto r = run({"--cors-origins", "https://a.example, https://b.example", "--cors-origins", "*"},
-                 {{"TALLYHUB_CORS_ORIGINS", "https://env.example"}});
+    auto r = run({"--cors-origin", "https://a.example, https://b.example", "--cors-origin", "*"},
+                 {{"TALLYHUB_CORS_ORIGIN", "https://env.example"}});
     EXPECT_EQ(r.outcome.cfg.cors_origins,
               (std::vector<std::string>{"https://a.example", "https://b.example", "*"}));
-    auto path = write_file("cors.toml", "cors-origins = [\"https://x.example\", \"https://y.example\"]\n");
+    auto path = write_file("cors.toml", "cors-origin = [\"https://x.example\", \"https://y.example\"]\n");
     EXPECT_EQ(run({"--config", path}).outcome.cfg.cors_origins,
               (std::vector<std::string>{"https://x.example", "https://y.example"}));
 }
@@ -272,8 +272,8 @@ TEST(Config, InvalidCommandLineValuesExitTwoWithOneLine) {
                     "tallyhub: --max-header-bytes: invalid size \"100\" (at least 512)");
     expect_rejected(run({"--max-connections", "-1"}),
                     "tallyhub: --max-connections: invalid value \"-1\" (expected 1-10000000)");
-    expect_rejected(run({"--cors-origins", "https://a.example/"}),
-                    "tallyhub: --cors-origins: invalid origin \"https://a.example/\" (expected scheme://host[:port] "
+    expect_rejected(run({"--cors-origin", "https://a.example/"}),
+                    "tallyhub: --cors-origin: invalid origin \"https://a.example/\" (expected scheme://host[:port] "
                     "without a path, e.g. https://example.com, or *)");
     expect_rejected(run({"--output-soft-limit", "8MiB"}),
                     "tallyhub: --output-soft-limit 8MiB is above --output-hard-limit 4MiB");

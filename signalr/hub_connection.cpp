@@ -1,0 +1,478 @@
+#include "signalr/hub_connection.hpp"
+
+#include <fmt/format.h>
+
+#include "core/log.hpp"
+#include "signalr/handshake.hpp"
+#include "signalr/hub_endpoint.hpp"
+#include "signalr/json_protocol.hpp"
+
+namespace tallyhub::signalr {
+
+namespace {
+
+// WebSocket messages may carry several hub records, so the frame limit is wider than the hub's
+// per-record limit (which the JSON parser enforces with a Close that names the limit).
+std::size_t websocket_limit(std::size_t max_message_size) {
+    if (max_message_size == 0) return std::size_t(64) << 20;
+    return std::max<std::size_t>(4 * max_message_size, 64 * 1024);
+}
+
+constexpr std::string_view protocol_error_text = "Connection closed with an error.";
+
+}  // namespace
+
+hub_connection::hub_connection(hub_endpoint& ep, net::connection& conn, std::string id)
+    : ep_(ep), conn_(conn), id_(std::move(id)), core_(unsigned(reactor::current().core())) {
+    created_ = last_received_ = last_sent_ = reactor::current().now();
+}
+
+hub_connection::~hub_connection() { reactor::current().cancel_flush(*this); }
+
+// ---- output ----
+
+void hub_connection::send_record(std::string_view record) {
+    if (batch_.empty()) reactor::current().defer_flush(*this);
+    batch_ += record;
+    last_sent_ = reactor::current().now();
+    ep_.local().stats.records_out.add();
+}
+
+void hub_connection::send_frame(const shared_bytes& frame) {
+    frame_batch();
+    last_sent_ = reactor::current().now();
+    ep_.local().stats.records_out.add();
+    if (conn_.send(frame) == net::send_status::dropped && !close_) {
+        ep_.local().stats.slow_consumer_closes.add();
+        close("Connection closed with an error. The client does not read its messages fast enough.", true);
+    }
+}
+
+void hub_connection::flush() noexcept { frame_batch(); }
+
+void hub_connection::frame_batch() {
+    if (batch_.empty()) return;
+    auto header = ws::server_frame_header(ws::opcode::text, batch_.size());
+    std::string frame;
+    frame.reserve(header.size + batch_.size());
+    frame += header.view();
+    frame += batch_;
+    batch_.clear();
+    if (batch_.capacity() > 16 * 1024) batch_ = std::string();  // idle connections stay small
+    if (conn_.send(std::move(frame)) == net::send_status::dropped && !close_) {
+        ep_.local().stats.slow_consumer_closes.add();
+        close("Connection closed with an error. The client does not read its messages fast enough.", true);
+    }
+}
+
+void hub_connection::send_completion(std::string_view id, const call_result& r) {
+    completion_message m;
+    m.invocation_id = id;
+    if (r.error)
+        m.error = *r.error;
+    else if (r.result)
+        m.result = *r.result;
+    std::string record;
+    json_protocol::write(m, record);
+    send_record(record);
+}
+
+void hub_connection::send_completion_error(std::string_view id, std::string_view error) {
+    call_result r;
+    r.error = std::string(error);
+    send_completion(id, r);
+}
+
+// ---- closing ----
+
+void hub_connection::close(std::optional<std::string> error, bool allow_reconnect, std::uint16_t ws_code) {
+    if (close_) return;
+    close_ = pending_close{std::move(error), allow_reconnect, ws_code};
+    stop_reading();
+}
+
+void hub_connection::stop_reading() {
+    if (reading_ && !read_stopped_) {
+        read_stopped_ = true;
+        conn_.stop_reading();
+    }
+}
+
+void hub_connection::sweep(std::chrono::steady_clock::time_point now) {
+    if (close_) return;
+    const auto& o = ep_.options();
+    if (!handshaken_) {
+        if (now - created_ >= o.handshake_timeout) {
+            ep_.local().stats.timeouts.add();
+            std::string rec;
+            write_handshake_response(rec, handshake_canceled_error);
+            send_record(rec);
+            send_close_record_ = false;
+            close(std::nullopt, false);
+        }
+        return;
+    }
+    if (o.client_timeout.count() > 0 && now - last_received_ >= o.client_timeout) {
+        ep_.local().stats.timeouts.add();
+        close("Server timeout elapsed without receiving a message from the client.", true);
+        return;
+    }
+    if (o.keep_alive_interval.count() > 0 && now - last_sent_ >= o.keep_alive_interval)
+        send_record(json_protocol::ping_record);
+}
+
+// ---- receive loop ----
+
+task<void> hub_connection::run(std::string input) {
+    ws::frame_parser fp(ws::parser_limits{websocket_limit(ep_.options().max_message_size), 4096});
+    ep_.attach(*this);
+    bool go_on = true;
+    if (!input.empty()) go_on = co_await on_frames(fp, std::span<char>(input.data(), input.size()));
+    while (go_on && !close_) {
+        reading_ = true;
+        net::read_result r = co_await conn_.read();
+        reading_ = false;
+        if (r.status <= 0) {
+            if (!close_) {
+                // The peer went away without a close handshake, or a deadline ended the read.
+                send_close_record_ = false;
+                close_ = pending_close{std::nullopt, false, ws::close_code::normal};
+                peer_closed_ = r.status == 0 || r.status != -ECANCELED;
+            }
+            break;
+        }
+        // The receive buffer is ours until the next read: the frame parser unmasks it in place.
+        auto bytes = std::span<char>(const_cast<char*>(r.bytes.data()), r.bytes.size());
+        go_on = co_await on_frames(fp, bytes);
+    }
+    co_await finish();
+}
+
+task<bool> hub_connection::on_frames(ws::frame_parser& fp, std::span<char> bytes) {
+    fp.feed(bytes);
+    for (;;) {
+        ws::event ev = fp.next();
+        switch (ev.kind) {
+        case ws::event_kind::need_more:
+            co_return true;
+        case ws::event_kind::text:
+        case ws::event_kind::binary:
+            last_received_ = reactor::current().now();
+            ep_.local().stats.messages_in.add();
+            if (!co_await on_message(ev.payload)) co_return false;
+            if (close_) co_return false;
+            break;
+        case ws::event_kind::ping:
+            last_received_ = reactor::current().now();
+            frame_batch();
+            conn_.send(ws::encode_pong(ev.payload));
+            break;
+        case ws::event_kind::pong:
+            last_received_ = reactor::current().now();
+            break;
+        case ws::event_kind::close:
+            // The client ends the connection: answer its Close (echoing the code) and stop.
+            if (!close_) {
+                send_close_record_ = false;
+                std::uint16_t code = ev.close_code == ws::close_code::no_status ? 0 : ev.close_code;
+                close_ = pending_close{std::nullopt, false, code};
+                peer_closed_ = true;
+            }
+            co_return false;
+        case ws::event_kind::protocol_error:
+            ep_.local().stats.protocol_errors.add();
+            if (!close_) {
+                std::optional<std::string> error;
+                if (ev.close_code == ws::close_code::message_too_big) {
+                    error = fmt::format("{} The WebSocket message exceeded {} bytes.", protocol_error_text,
+                                        websocket_limit(ep_.options().max_message_size));
+                }
+                send_close_record_ = handshaken_ && error.has_value();
+                close_ = pending_close{std::move(error), false, ev.close_code};
+                ws_reason_ = std::string(ev.payload);
+            }
+            co_return false;
+        }
+    }
+}
+
+task<bool> hub_connection::on_message(std::string_view payload) {
+    std::string_view data = payload;
+    const bool buffered = !pending_.empty();
+    if (buffered) {
+        pending_.append(payload);
+        data = pending_;
+    }
+    std::size_t consumed = 0;
+    bool go_on = true;
+    if (!handshaken_) go_on = on_handshake(data, consumed);
+    if (go_on && handshaken_) go_on = co_await on_hub_bytes(data, consumed);
+    // Keep an incomplete record for the next message.
+    if (buffered) {
+        pending_.erase(0, consumed);
+    } else if (consumed < data.size()) {
+        pending_.assign(data.substr(consumed));
+    }
+    if (pending_.empty() && pending_.capacity() > 4096) pending_ = std::string();
+    co_return go_on;
+}
+
+bool hub_connection::on_handshake(std::string_view data, std::size_t& consumed) {
+    const auto& o = ep_.options();
+    auto step = parse_handshake_request(data, o.max_message_size);
+    std::string rec;
+    if (!step) {
+        write_handshake_response(rec, step.err().reason);
+    } else if (!step->complete) {
+        return true;
+    } else {
+        consumed = step->consumed;
+        handshake_options ho;
+        auto verdict = check_handshake(step->request, ho);
+        if (verdict.accepted()) {
+            handshaken_ = true;
+            last_received_ = reactor::current().now();
+            send_record(handshake_ok_record);
+            ep_.local().stats.connections_opened.add();
+            if (ep_.definition().on_connected) {
+                hub_call call(*this);
+                try {
+                    ep_.definition().on_connected(call);
+                } catch (const std::exception& e) {
+                    log_warn("on-connected hook failed for {}: {}", id_, e.what());
+                    close(std::string(protocol_error_text), false);
+                    return false;
+                }
+            }
+            return true;
+        }
+        write_handshake_response(rec, verdict.error);
+    }
+    ep_.local().stats.protocol_errors.add();
+    send_record(rec);
+    send_close_record_ = false;
+    close(std::nullopt, false);
+    return false;
+}
+
+task<bool> hub_connection::on_hub_bytes(std::string_view data, std::size_t& consumed) {
+    auto& part = ep_.local();
+    while (consumed < data.size() && !close_) {
+        auto s = part.parser.next(data.substr(consumed));
+        if (!s) {
+            part.stats.protocol_errors.add();
+            close(fmt::format("{} {}", protocol_error_text, s.err().reason), true);
+            co_return false;
+        }
+        if (s->kind == json_protocol::step_kind::incomplete) break;
+        std::size_t n = s->consumed;
+        if (s->kind == json_protocol::step_kind::message) {
+            if (!co_await on_record(s->message)) co_return false;
+        }
+        consumed += n;
+    }
+    co_return !close_;
+}
+
+// `msg` views the parser and the input: copy what must outlive the first suspension.
+task<bool> hub_connection::on_record(const hub_message& msg) {
+    const hub& h = ep_.definition();
+    switch (type_of(msg)) {
+    case message_type::invocation: {
+        const auto& inv = std::get<invocation_message>(msg);
+        std::string id(inv.invocation_id);
+        const hub_method* m = h.find(inv.target);
+        if (!m) {
+            if (!id.empty())
+                send_completion_error(id, detail::failed_to_invoke(inv.target) + " HubException: Method does not exist.");
+            co_return true;
+        }
+        if (m->streaming) {
+            if (!id.empty())
+                send_completion_error(id, fmt::format("The client attempted to invoke the streaming '{}' method with a "
+                                                      "non-streaming invocation.",
+                                                      inv.target));
+            co_return true;
+        }
+        auto bound = m->bind(bind_input{*this, id, inv.arguments, inv.stream_ids});
+        if (bound.index() == 1) {
+            if (!id.empty()) send_completion_error(id, std::get<1>(bound));
+            co_return true;
+        }
+        auto call = std::get<0>(std::move(bound));
+        if (m->has_uploads) {
+            start_background(dispatch_invocation(std::move(id), m, std::move(call)));
+        } else {
+            co_await dispatch_invocation(std::move(id), m, std::move(call));
+        }
+        co_return !close_;
+    }
+    case message_type::stream_invocation: {
+        const auto& inv = std::get<stream_invocation_message>(msg);
+        std::string id(inv.invocation_id);
+        const hub_method* m = h.find(inv.target);
+        if (!m) {
+            send_completion_error(id, detail::failed_to_invoke(inv.target) + " HubException: Method does not exist.");
+            co_return true;
+        }
+        if (!m->streaming) {
+            send_completion_error(id, fmt::format("The client attempted to invoke the non-streaming '{}' method with a "
+                                                  "streaming invocation.",
+                                                  inv.target));
+            co_return true;
+        }
+        if (streams_.contains(id) || starting_streams_.contains(id)) {
+            send_completion_error(id, fmt::format("Invocation ID '{}' is already in use.", id));
+            co_return true;
+        }
+        auto bound = m->bind(bind_input{*this, id, inv.arguments, inv.stream_ids});
+        if (bound.index() == 1) {
+            send_completion_error(id, std::get<1>(bound));
+            co_return true;
+        }
+        starting_streams_.insert(id);
+        start_background(run_stream(std::move(id), std::get<0>(std::move(bound))));
+        co_return true;
+    }
+    case message_type::stream_item: {
+        const auto& item = std::get<stream_item_message>(msg);
+        auto it = uploads_.find(std::string(item.invocation_id));
+        if (it == uploads_.end() || it->second->done()) co_return true;  // unknown or finished: dropped
+        auto ch = it->second;
+        std::string value(item.item);
+        // A full buffer stops reading the whole connection until the method takes an item.
+        while (ch->full() && !ch->done() && !close_) {
+            struct space_awaiter {
+                upload_channel& ch;
+                bool await_ready() const noexcept { return false; }
+                void await_suspend(std::coroutine_handle<> h) noexcept { ch.wait_for_space(h); }
+                void await_resume() const noexcept {}
+            };
+            co_await space_awaiter{*ch};
+        }
+        if (!ch->done()) ch->push(std::move(value));
+        co_return !close_;
+    }
+    case message_type::completion: {
+        const auto& c = std::get<completion_message>(msg);
+        auto it = uploads_.find(std::string(c.invocation_id));
+        if (it != uploads_.end()) {
+            std::optional<std::string> error;
+            if (c.error) error = std::string(*c.error);
+            it->second->complete(std::move(error));
+            uploads_.erase(it);
+        }
+        co_return true;  // completions of client results are not used by this server
+    }
+    case message_type::cancel_invocation: {
+        std::string id(std::get<cancel_invocation_message>(msg).invocation_id);
+        if (auto it = streams_.find(id); it != streams_.end()) {
+            it->second->cancel();
+        } else if (starting_streams_.contains(id)) {
+            cancelled_early_.insert(id);
+        }
+        co_return true;
+    }
+    case message_type::close:
+        // The client says goodbye; its WebSocket Close follows.
+        send_close_record_ = false;
+        close(std::nullopt, false);
+        co_return false;
+    case message_type::ping:
+    case message_type::ack:
+    case message_type::sequence:
+        co_return true;
+    }
+    co_return true;
+}
+
+task<void> hub_connection::dispatch_invocation(std::string invocation_id, const hub_method*, task<call_result> call) {
+    call_result r = co_await std::move(call);
+    if (!invocation_id.empty() && !close_) send_completion(invocation_id, r);
+}
+
+task<void> hub_connection::run_stream(std::string invocation_id, task<call_result> call) {
+    call_result r = co_await std::move(call);
+    // A cancelled stream still gets its Completion; the client ignores it.
+    if (!close_) send_completion(invocation_id, r);
+}
+
+std::shared_ptr<upload_channel> hub_connection::open_upload(std::string_view stream_id) {
+    auto ch = std::make_shared<upload_channel>(ep_.options().stream_buffer_capacity);
+    uploads_[std::string(stream_id)] = ch;
+    return ch;
+}
+
+stream_writer& hub_connection::open_stream(std::string_view invocation_id) {
+    std::string id(invocation_id);
+    starting_streams_.erase(id);
+    auto w = std::make_unique<stream_writer>(*this, id);
+    if (cancelled_early_.erase(id) > 0 || close_) w->cancel();
+    auto& ref = *w;
+    streams_[std::move(id)] = std::move(w);
+    return ref;
+}
+
+void hub_connection::close_stream(stream_writer& w) {
+    // The stream's coroutine makes no use of `w` after this call.
+    auto it = streams_.find(w.invocation_id());
+    if (it != streams_.end()) streams_.erase(it);
+}
+
+void hub_connection::start_background(task<void> t) {
+    ++background_;
+    reactor::current().spawn(background(std::move(t)));
+}
+
+task<void> hub_connection::background(task<void> t) {
+    co_await std::move(t);
+    if (--background_ == 0 && background_done_) reactor::current().schedule(std::exchange(background_done_, {}));
+}
+
+task<void> hub_connection::finish() {
+    // Stop what runs in the background and wait for it: it refers to this connection.
+    for (auto& [id, w] : streams_) w->cancel();
+    for (auto& [id, ch] : uploads_) ch->complete(std::string("The connection ended."));
+    uploads_.clear();
+    while (background_ > 0) {
+        struct done_awaiter {
+            hub_connection& c;
+            bool await_ready() const noexcept { return c.background_ == 0; }
+            void await_suspend(std::coroutine_handle<> h) noexcept { c.background_done_ = h; }
+            void await_resume() const noexcept {}
+        };
+        co_await done_awaiter{*this};
+    }
+    if (handshaken_) {
+        if (ep_.definition().on_disconnected) {
+            hub_call call(*this);
+            try {
+                ep_.definition().on_disconnected(call);
+            } catch (const std::exception& e) {
+                log_warn("on-disconnected hook failed for {}: {}", id_, e.what());
+            }
+        }
+        ep_.local().stats.connections_closed.add();
+    }
+    ep_.detach(*this);
+
+    const pending_close& pc = *close_;
+    if (send_close_record_ && handshaken_) {
+        close_message m;
+        m.error = pc.error;
+        m.allow_reconnect = pc.allow_reconnect;
+        std::string record;
+        json_protocol::write(m, record);
+        send_record(record);
+    }
+    frame_batch();
+    reactor::current().cancel_flush(*this);
+    if (conn_.open()) {
+        if (pc.ws_code == 0)
+            conn_.send(ws::encode_close_empty());
+        else
+            conn_.send(ws::encode_close(pc.ws_code, ws_reason_));
+    }
+}
+
+}  // namespace tallyhub::signalr

@@ -1,0 +1,118 @@
+#pragma once
+// One SignalR connection over a WebSocket: the handshake, the receive loop (WebSocket frames →
+// hub records → dispatch), server streams and upload streams, and the output batch.
+//
+// Output: records sent during one loop turn are appended to a batch that is framed as ONE WebSocket
+// text message when the reactor flushes (so several records share a frame, and no record is ever
+// split). A broadcast arrives as a ready frame shared by every connection of the core; the batch so
+// far is framed first so the order of records is kept. When the connection's output queue passes
+// its hard limit (a client that does not read), the connection is closed with a Close message.
+#include <chrono>
+#include <coroutine>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "core/reactor.hpp"
+#include "core/shared_bytes.hpp"
+#include "core/task.hpp"
+#include "net/connection.hpp"
+#include "net/ws_frame.hpp"
+#include "signalr/hub.hpp"
+#include "signalr/message.hpp"
+
+namespace tallyhub::signalr {
+
+class hub_endpoint;
+
+class hub_connection final : public flushable {
+public:
+    /// `id` is the public connection id. The connection serves `conn` until run() returns.
+    hub_connection(hub_endpoint& ep, net::connection& conn, std::string id);
+    ~hub_connection();
+    hub_connection(const hub_connection&) = delete;
+    hub_connection& operator=(const hub_connection&) = delete;
+
+    /// Serves the connection: `input` holds bytes already read after the upgrade request.
+    task<void> run(std::string input);
+
+    const std::string& id() const noexcept { return id_; }
+    unsigned core() const noexcept { return core_; }
+    hub_endpoint& endpoint() noexcept { return ep_; }
+    bool handshaken() const noexcept { return handshaken_; }
+    bool closing() const noexcept { return close_.has_value(); }
+
+    /// Queues one complete record (0x1E included) for this loop turn's frame.
+    void send_record(std::string_view record);
+    /// Queues a complete, shared WebSocket frame (a broadcast framed once per core).
+    void send_frame(const shared_bytes& frame);
+
+    /// Ends the connection: a Close message with `error` (if any) and allow_reconnect, then the
+    /// WebSocket close handshake. Safe to call more than once; the first reason wins.
+    void close(std::optional<std::string> error, bool allow_reconnect,
+               std::uint16_t ws_code = ws::close_code::normal);
+
+    /// Keep-alive and timeouts, called about once a second by the endpoint's sweep.
+    void sweep(std::chrono::steady_clock::time_point now);
+
+    std::unordered_set<std::string>& groups() noexcept { return groups_; }
+
+    // Streams (hub.hpp's detail helpers).
+    std::shared_ptr<upload_channel> open_upload(std::string_view stream_id);
+    stream_writer& open_stream(std::string_view invocation_id);
+    void close_stream(stream_writer& w);
+    std::size_t active_streams() const noexcept { return streams_.size(); }
+
+    void flush() noexcept override;
+
+private:
+    struct pending_close {
+        std::optional<std::string> error;
+        bool allow_reconnect = false;
+        std::uint16_t ws_code = 1000;
+    };
+
+    task<bool> on_frames(ws::frame_parser& fp, std::span<char> bytes);
+    task<bool> on_message(std::string_view payload);
+    task<bool> on_hub_bytes(std::string_view data, std::size_t& consumed);
+    task<bool> on_record(const hub_message& msg);
+    task<void> run_stream(std::string invocation_id, task<call_result> call);
+    bool on_handshake(std::string_view data, std::size_t& consumed);
+    task<void> dispatch_invocation(std::string invocation_id, const hub_method* m, task<call_result> call);
+    void start_background(task<void> t);
+    task<void> background(task<void> t);
+    void send_completion(std::string_view id, const call_result& r);
+    void send_completion_error(std::string_view id, std::string_view error);
+    task<void> finish();
+    void frame_batch();
+    void stop_reading();
+
+    hub_endpoint& ep_;
+    net::connection& conn_;
+    std::string id_;
+    unsigned core_;
+    bool handshaken_ = false;
+    bool read_stopped_ = false;
+    std::chrono::steady_clock::time_point created_;
+    std::chrono::steady_clock::time_point last_received_;
+    std::chrono::steady_clock::time_point last_sent_;
+    std::string batch_;    // records of this loop turn, not yet framed
+    std::string pending_;  // an incomplete record (split across WebSocket messages)
+    std::optional<pending_close> close_;
+    std::unordered_set<std::string> groups_;
+    std::unordered_map<std::string, std::shared_ptr<upload_channel>> uploads_;
+    std::unordered_map<std::string, std::unique_ptr<stream_writer>> streams_;
+    std::unordered_set<std::string> starting_streams_;   // dispatched, not yet running
+    std::unordered_set<std::string> cancelled_early_;    // cancelled before they started
+    bool reading_ = false;
+    bool send_close_record_ = true;
+    bool peer_closed_ = false;
+    std::string ws_reason_;  // the WebSocket Close reason after a framing error
+    std::size_t background_ = 0;
+    std::coroutine_handle<> background_done_;
+};
+
+}  // namespace tallyhub::signalr

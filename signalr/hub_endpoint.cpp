@@ -1,0 +1,340 @@
+#include "signalr/hub_endpoint.hpp"
+
+#include <fmt/format.h>
+
+#include "core/io.hpp"
+#include "core/log.hpp"
+#include "core/smp.hpp"
+#include "net/http_query.hpp"
+#include "net/ws_frame.hpp"
+#include "net/ws_handshake.hpp"
+#include "signalr/hub_connection.hpp"
+
+namespace tallyhub::signalr {
+
+namespace {
+
+constexpr std::string_view text_plain = "text/plain; charset=utf-8";
+
+// Transports other than WebSockets are not served here yet: answer as ASP.NET does for a
+// transport the endpoint does not support.
+std::string_view requested_transport(const http::request& req) {
+    auto accept = req.header("Accept");
+    if (accept && accept->find("text/event-stream") != std::string_view::npos) return "ServerSentEvents";
+    return "LongPolling";
+}
+
+}  // namespace
+
+hub_endpoint::hub_endpoint(const hub& h, std::string path, hub_options opts, unsigned cores,
+                           const http::cors_policy* cors)
+    : hub_(h), path_(std::move(path)), opts_(std::move(opts)), cores_(cores ? cores : 1), cors_(cors) {
+    while (path_.size() > 1 && path_.back() == '/') path_.pop_back();
+    for (unsigned i = 0; i < cores_; ++i) parts_.push_back(std::make_unique<core_part>(opts_));
+}
+
+hub_endpoint::~hub_endpoint() = default;
+
+hub_endpoint::core_part& hub_endpoint::local() { return *parts_[unsigned(reactor::current().core()) % cores_]; }
+
+const hub_counters& hub_endpoint::counters(unsigned i) const noexcept { return parts_[i % cores_]->stats; }
+
+void hub_endpoint::add_routes(http::routes& routes) {
+    using http::method;
+    http::handler negotiate_handler;
+    negotiate_handler.async = [this](http::exchange& ex) { return negotiate(ex); };
+    routes.add(method::post, path_ + "/negotiate", negotiate_handler);
+    http::handler preflight;
+    preflight.sync = [this](http::exchange& ex) { options_request(ex); };
+    routes.add(method::options, path_ + "/negotiate", preflight);
+    routes.add(method::options, path_, preflight);
+    http::handler connect_handler;
+    connect_handler.async = [this](http::exchange& ex) { return connect(ex); };
+    routes.add(method::get, path_, connect_handler);
+}
+
+void hub_endpoint::options_request(http::exchange& ex) {
+    if (cors_ && cors_->enabled() && cors_->is_preflight(ex.req())) {
+        std::string out = cors_->preflight_response(ex.req(), "GET, POST");
+        int status = out.size() > 12 ? std::atoi(out.c_str() + 9) : 204;
+        ex.respond_raw(status, out);
+        return;
+    }
+    http::header_field allow[] = {{"Allow", "GET, POST, OPTIONS"}};
+    ex.respond(204, text_plain, "", allow);
+}
+
+task<void> hub_endpoint::negotiate(http::exchange& ex) {
+    const http::request& req = ex.req();
+    std::vector<http::header_field> headers;
+    if (cors_ && cors_->enabled()) cors_->append_actual_headers(req, headers);
+    auto query = http::query_params::parse(req.query);
+    if (!query) {
+        ex.respond(400, text_plain, std::string(query.err().reason) + "\n", headers);
+        co_return;
+    }
+    auto asked = parse_negotiate_query(*query);
+    if (!asked.accepted()) {
+        ex.respond(200, "application/json", negotiate_error_body(asked.error), headers);
+        co_return;
+    }
+    std::string id = new_connection_id();
+    std::string token = asked.request.version >= 1 ? new_connection_id() : id;
+    unsigned owner = unsigned(token_owner(token, cores_));
+    // A named callable: g++ 12 destroys a temporary with captures in a co_await expression twice.
+    auto store = [this, token, id]() -> bool { return local().tokens.add(token, id, reactor::current().now()).ok(); };
+    bool stored = co_await smp::current().invoke_on(owner, std::move(store));
+    if (!stored) {
+        ex.respond(503, text_plain, "too many pending negotiations, try again later\n", headers);
+        co_return;
+    }
+    local().stats.negotiations.add();
+    ex.respond(200, "application/json", negotiate_response(asked.request, id, token, opts_.enabled), headers);
+}
+
+task<void> hub_endpoint::connect(http::exchange& ex) {
+    const http::request& req = ex.req();
+    auto query = http::query_params::parse(req.query);
+    if (!query) {
+        ex.respond(400, text_plain, std::string(query.err().reason) + "\n");
+        co_return;
+    }
+    auto token = query->get("id");
+    if (!req.is_upgrade()) {
+        if (!token) {
+            ex.respond(400, text_plain, "Connection ID required\n");
+        } else {
+            ex.respond(404, text_plain, fmt::format("{} transport not supported by this end point type\n",
+                                                    requested_transport(req)));
+        }
+        co_return;
+    }
+    if (!opts_.enabled.websockets) {
+        ex.respond(404, text_plain, "WebSockets transport not supported by this end point type\n");
+        co_return;
+    }
+    if (cors_ && !http::websocket_origin_allowed(*cors_, req)) {
+        ex.respond(403, text_plain, fmt::format("origin not allowed: {}\n", req.header("Origin").value_or("")));
+        co_return;
+    }
+
+    // Check the upgrade before spending the token on it.
+    auto joined = [&](std::string_view name) -> std::string {
+        std::string v;
+        for (std::size_t i = 0; i < req.headers.size(); ++i) {
+            http::header_field f = req.headers[i];
+            if (!http::iequals(f.name, name)) continue;
+            if (!v.empty()) v += ", ";
+            v += f.value;
+        }
+        return v;
+    };
+    std::string upgrade = joined("Upgrade"), connection = joined("Connection"),
+                version = joined("Sec-WebSocket-Version"), key = joined("Sec-WebSocket-Key");
+    ws::upgrade_request up;
+    up.method = req.method_name;
+    up.version_major = req.version / 10;
+    up.version_minor = req.version % 10;
+    up.upgrade = upgrade;
+    up.connection = connection;
+    up.sec_websocket_version = version;
+    up.sec_websocket_key = key;
+    auto verdict = ws::accept_upgrade(up);
+    if (!verdict.accepted()) {
+        ex.close_after();
+        ex.respond_raw(verdict.rejection().status, verdict.rejection().to_http());
+        co_return;
+    }
+
+    std::string id;
+    if (token) {
+        unsigned owner = unsigned(token_owner(*token, cores_));
+        auto take = [this, t = std::string(*token)]() { return local().tokens.take(t, reactor::current().now()); };
+        std::optional<std::string> found = co_await smp::current().invoke_on(owner, std::move(take));
+        if (!found) {
+            ex.respond(404, text_plain, "No Connection with that ID\n");
+            co_return;
+        }
+        id = std::move(*found);
+    } else {
+        id = new_connection_id();  // skipNegotiation: a fresh connection
+    }
+    if (local().draining) {
+        ex.close_after();
+        ex.respond(503, text_plain, "server is shutting down\n");
+        co_return;
+    }
+
+    ex.respond_raw(101, verdict.response());
+    ex.upgrade();
+    hub_connection c(*this, ex.conn(), std::move(id));
+    co_await c.run(ex.take_input());
+}
+
+// ---- registry and groups (on the calling core) ----
+
+void hub_endpoint::attach(hub_connection& c) {
+    auto& p = local();
+    p.by_id[c.id()] = &c;
+    p.stats.connections.add(1);
+}
+
+void hub_endpoint::detach(hub_connection& c) {
+    auto& p = local();
+    for (const auto& g : c.groups()) {
+        auto it = p.groups.find(g);
+        if (it == p.groups.end()) continue;
+        it->second.erase(&c);
+        if (it->second.empty()) p.groups.erase(it);
+    }
+    c.groups().clear();
+    p.by_id.erase(c.id());
+    p.stats.connections.sub(1);
+}
+
+void hub_endpoint::join_local(hub_connection& c, std::string_view group) {
+    auto [it, inserted] = c.groups().emplace(group);
+    if (inserted) local().groups[*it].insert(&c);
+}
+
+void hub_endpoint::leave_local(hub_connection& c, std::string_view group) {
+    auto it = c.groups().find(std::string(group));
+    if (it == c.groups().end()) return;
+    auto& groups = local().groups;
+    if (auto g = groups.find(*it); g != groups.end()) {
+        g->second.erase(&c);
+        if (g->second.empty()) groups.erase(g);
+    }
+    c.groups().erase(it);
+}
+
+// ---- sends across cores ----
+//
+// The record is encoded by the caller; each core frames it once (shared_bytes) and queues that
+// frame on its target connections.
+
+namespace {
+
+shared_bytes frame_of(const std::string& record) {
+    std::string frame;
+    auto header = ws::server_frame_header(ws::opcode::text, record.size());
+    frame.reserve(header.size + record.size());
+    frame += header.view();
+    frame += record;
+    return shared_bytes(frame);
+}
+
+}  // namespace
+
+void hub_endpoint::deliver_all(const std::string& record, const std::string& except_id) {
+    auto& p = local();
+    if (p.by_id.empty()) return;
+    shared_bytes frame = frame_of(record);
+    for (auto& [id, c] : p.by_id) {
+        if (!c->handshaken() || c->closing() || id == except_id) continue;
+        c->send_frame(frame);
+    }
+}
+
+void hub_endpoint::deliver_group(const std::string& group, const std::string& record, const std::string& except_id) {
+    auto& p = local();
+    auto it = p.groups.find(group);
+    if (it == p.groups.end()) return;
+    shared_bytes frame = frame_of(record);
+    for (hub_connection* c : it->second) {
+        if (c->closing() || c->id() == except_id) continue;
+        c->send_frame(frame);
+    }
+}
+
+void hub_endpoint::deliver_client(const std::string& id, const std::string& record) {
+    auto& p = local();
+    auto it = p.by_id.find(id);
+    if (it == p.by_id.end() || !it->second->handshaken() || it->second->closing()) return;
+    it->second->send_record(record);
+}
+
+template <typename Fn>
+static void on_every_core(unsigned cores, Fn fn) {
+    unsigned self = unsigned(reactor::current().core());
+    for (unsigned i = 0; i < cores; ++i)
+        if (i != self) smp::current().submit_to(i, fn);
+    fn();
+}
+
+void hub_endpoint::send_all(std::string record, std::string_view except_id) {
+    auto shared = std::make_shared<const std::pair<std::string, std::string>>(std::move(record), std::string(except_id));
+    on_every_core(cores_, [this, shared] { deliver_all(shared->first, shared->second); });
+}
+
+void hub_endpoint::send_group(std::string_view group, std::string record, std::string_view except_id) {
+    struct payload {
+        std::string group, record, except;
+    };
+    auto shared = std::make_shared<const payload>(payload{std::string(group), std::move(record), std::string(except_id)});
+    on_every_core(cores_, [this, shared] { deliver_group(shared->group, shared->record, shared->except); });
+}
+
+void hub_endpoint::send_client(std::string_view connection_id, std::string record) {
+    // Connection ids are random and say nothing of their core: look on every core.
+    auto& p = local();
+    if (auto it = p.by_id.find(connection_id); it != p.by_id.end()) {
+        if (it->second->handshaken() && !it->second->closing()) it->second->send_record(record);
+        return;
+    }
+    auto shared = std::make_shared<const std::pair<std::string, std::string>>(std::string(connection_id), std::move(record));
+    unsigned self = unsigned(reactor::current().core());
+    for (unsigned i = 0; i < cores_; ++i)
+        if (i != self) smp::current().submit_to(i, [this, shared] { deliver_client(shared->first, shared->second); });
+}
+
+void hub_endpoint::add_to_group(std::string_view connection_id, std::string_view group) {
+    auto shared = std::make_shared<const std::pair<std::string, std::string>>(std::string(connection_id), std::string(group));
+    on_every_core(cores_, [this, shared] {
+        auto& p = local();
+        if (auto it = p.by_id.find(shared->first); it != p.by_id.end()) join_local(*it->second, shared->second);
+    });
+}
+
+void hub_endpoint::remove_from_group(std::string_view connection_id, std::string_view group) {
+    auto shared = std::make_shared<const std::pair<std::string, std::string>>(std::string(connection_id), std::string(group));
+    on_every_core(cores_, [this, shared] {
+        auto& p = local();
+        if (auto it = p.by_id.find(shared->first); it != p.by_id.end()) leave_local(*it->second, shared->second);
+    });
+}
+
+// ---- per-core lifecycle ----
+
+void hub_endpoint::start_core() {
+    auto& p = local();
+    if (p.sweeping) return;
+    p.sweeping = true;
+    reactor::current().spawn(sweep_loop());
+}
+
+task<void> hub_endpoint::sweep_loop() {
+    auto& p = local();
+    while (p.sweeping) {
+        co_await io::sleep(std::chrono::seconds(1)).cancel_with(p.sweep_wake);
+        if (!p.sweeping) break;
+        auto now = reactor::current().now();
+        p.tokens.sweep(now);
+        // sweep() may close a connection, but never removes it from by_id here.
+        for (auto& [id, c] : p.by_id) c->sweep(now);
+    }
+}
+
+void hub_endpoint::begin_drain_core() {
+    auto& p = local();
+    p.draining = true;
+    for (auto& [id, c] : p.by_id) c->close(std::nullopt, true);
+}
+
+void hub_endpoint::stop_core() {
+    auto& p = local();
+    p.sweeping = false;
+    p.sweep_wake.cancel();
+}
+
+}  // namespace tallyhub::signalr

@@ -1,0 +1,134 @@
+#pragma once
+// A hub served over HTTP: `POST {path}/negotiate` and the WebSockets transport at `{path}`, with
+// the per-core connection registry and groups that server-to-client sends go through.
+//
+// Threading: one hub_endpoint serves every core. Its per-core parts (registry, groups, negotiated
+// tokens, JSON parser) are touched only by their own core. A send to All or to a group is encoded
+// once, handed to the other cores as bytes, and each core frames it once and queues the same bytes
+// on every target connection (net::connection corks them, so a connection's records of one loop
+// turn leave in one write).
+//
+// Tokens: negotiate stores the secret token on the core token_owner() names, whichever core
+// answered; the WebSocket request that presents it asks that core, so the two requests may land on
+// different cores (SO_REUSEPORT spreads them).
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "core/counters.hpp"
+#include "core/io.hpp"
+#include "core/task.hpp"
+#include "net/cors.hpp"
+#include "net/http_server.hpp"
+#include "signalr/hub.hpp"
+#include "signalr/json_protocol.hpp"
+#include "signalr/negotiate.hpp"
+#include "signalr/token_registry.hpp"
+
+namespace tallyhub::signalr {
+
+struct hub_options {
+    /// A Ping goes to a connection that was sent nothing for this long.
+    std::chrono::milliseconds keep_alive_interval{15'000};
+    /// A connection that sent nothing for this long is closed (ASP.NET's ClientTimeoutInterval).
+    std::chrono::milliseconds client_timeout{30'000};
+    /// The handshake must complete within this long of the upgrade.
+    std::chrono::milliseconds handshake_timeout{15'000};
+    /// Largest hub message (record + separator) accepted; 0 = unlimited.
+    std::size_t max_message_size = json_protocol::default_max_message_size;
+    /// Items buffered per client-to-server stream before the connection stops reading.
+    std::size_t stream_buffer_capacity = 10;
+    /// How long a negotiated connection token stays usable.
+    std::chrono::milliseconds negotiate_ttl{15'000};
+    /// Transports listed by negotiate (only WebSockets is served by this endpoint today).
+    transports enabled;
+};
+
+/// Per-core counters of a hub endpoint, summed for /metrics.
+struct hub_counters {
+    counter negotiations;
+    counter connections_opened;
+    counter connections_closed;
+    counter messages_in;
+    counter records_out;
+    counter protocol_errors;
+    counter timeouts;
+    counter slow_consumer_closes;
+    gauge connections;
+};
+
+class hub_endpoint {
+public:
+    /// `h` must outlive the endpoint. `cores` is the number of reactor cores that will serve it.
+    hub_endpoint(const hub& h, std::string path, hub_options opts, unsigned cores, const http::cors_policy* cors);
+    ~hub_endpoint();
+    hub_endpoint(const hub_endpoint&) = delete;
+    hub_endpoint& operator=(const hub_endpoint&) = delete;
+
+    /// Adds `{path}/negotiate` and `{path}` to `routes`.
+    void add_routes(http::routes& routes);
+
+    /// On each core, once its reactor runs: starts the keep-alive and timeout sweep.
+    void start_core();
+    /// On each core when the server drains: every connection gets Close with allowReconnect.
+    void begin_drain_core();
+    /// On each core after its connections ended: stops the sweep.
+    void stop_core();
+
+    const hub& definition() const noexcept { return hub_; }
+    const hub_options& options() const noexcept { return opts_; }
+    const std::string& path() const noexcept { return path_; }
+    unsigned cores() const noexcept { return cores_; }
+    /// The counters of core `i` (read with relaxed loads from any thread).
+    const hub_counters& counters(unsigned i) const noexcept;
+
+    // Used by hub_connection and clients (on the calling core).
+    struct core_part;
+    core_part& local();
+    void attach(hub_connection& c);
+    void detach(hub_connection& c);
+    /// Sends `record` to every connection except `except_id`, on every core.
+    void send_all(std::string record, std::string_view except_id);
+    void send_client(std::string_view connection_id, std::string record);
+    void send_group(std::string_view group, std::string record, std::string_view except_id);
+    void add_to_group(std::string_view connection_id, std::string_view group);
+    void remove_from_group(std::string_view connection_id, std::string_view group);
+    void join_local(hub_connection& c, std::string_view group);
+    void leave_local(hub_connection& c, std::string_view group);
+
+private:
+    task<void> negotiate(http::exchange& ex);
+    task<void> connect(http::exchange& ex);
+    void options_request(http::exchange& ex);
+    void deliver_all(const std::string& record, const std::string& except_id);
+    void deliver_group(const std::string& group, const std::string& record, const std::string& except_id);
+    void deliver_client(const std::string& id, const std::string& record);
+    task<void> sweep_loop();
+
+    const hub& hub_;
+    std::string path_;
+    hub_options opts_;
+    unsigned cores_;
+    const http::cors_policy* cors_;
+    std::vector<std::unique_ptr<core_part>> parts_;
+};
+
+/// One core's share of an endpoint.
+struct hub_endpoint::core_part {
+    explicit core_part(const hub_options& o) : tokens(o.negotiate_ttl), parser(o.max_message_size) {}
+    std::unordered_map<std::string_view, hub_connection*> by_id;  // key views the connection's id
+    std::unordered_map<std::string, std::unordered_set<hub_connection*>> groups;
+    token_registry tokens;
+    json_protocol::parser parser;
+    hub_counters stats;
+    bool sweeping = false;
+    bool draining = false;
+    io::cancel_slot sweep_wake;
+};
+
+}  // namespace tallyhub::signalr
