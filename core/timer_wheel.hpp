@@ -38,6 +38,8 @@ public:
     class entry : link {
     public:
         /// `owner` is handed back by owner() so the expiry callback can find the embedding object.
+        /// Pass it already converted to the type owner_as<>() will name (a base-class pointer of a
+        /// class with several bases has a different address than `this`).
         explicit entry(void* owner = nullptr) noexcept : owner_(owner) {}
         entry(const entry&) = delete;
         entry& operator=(const entry&) = delete;

@@ -14,7 +14,7 @@ namespace {
 constexpr size_t coalesce_limit = 16 * 1024;  // small sends are copied into the tail segment up to this
 }
 
-connection::connection(int fd, connection_limits limits) : fd_(fd), limits_(limits), deadline_(this) {
+connection::connection(int fd, connection_limits limits) : fd_(fd), limits_(limits), deadline_(static_cast<deadline_target*>(this)) {
     stream_.fd = fd;
     write_op_.complete = &write_done;
     write_op_.self = this;
@@ -187,9 +187,13 @@ task<void> connection::close(std::chrono::milliseconds linger) {
     }
     // Give queued output (an error response, a Close message) a bounded chance to leave.
     if (!out_.empty() && !failed_) {
+        // A deadline that already ended the reads must not also cut the linger short (it would
+        // discard a 408 or a Close queued after it): the linger gets its own deadline.
+        const bool timed_out_before = std::exchange(timed_out_, false);
         set_deadline(reactor::current().now() + linger);
         co_await drain();
         deadline_.cancel();
+        timed_out_ = timed_out_ || timed_out_before;
     }
     co_await io::stop_stream(stream_);
     if (writing_) {

@@ -41,16 +41,19 @@ bool read_protocol(od::value& v, std::optional<std::string_view>& out) {
     return true;
 }
 
-bool read_version(od::value& v, std::optional<int>& out) {
+// `present` says whether a (non-null) version was read. Not std::optional<int>: g++ 12 -O3 reports a
+// false "may be used uninitialized" on it.
+bool read_version(od::value& v, int& out, bool& present) {
     od::json_type t;
     if (v.type().get(t)) return false;
     if (t == od::json_type::null) {
-        out.reset();
+        present = false;
         return json_value::validate(v, 2);
     }
     std::int64_t n = 0;
     if (t != od::json_type::number || v.get_int64().get(n) || n < INT32_MIN || n > INT32_MAX) return false;
     out = static_cast<int>(n);
+    present = true;
     return true;
 }
 
@@ -75,18 +78,24 @@ result<handshake_step> parse_handshake_request(std::string_view input, std::size
     if (json.iterate(padded.data(), len, padded.size()).get(doc) || doc.get_object().get(root)) return malformed;
 
     std::optional<std::string_view> protocol;
-    std::optional<int> version;
+    int version = 0;
+    bool has_version = false;
     for (auto entry : root) {
         od::field f;
         std::string_view key;
         if (std::move(entry).get(f) || f.unescaped_key().get(key)) return malformed;
         const bool ok = key == "protocol"  ? read_protocol(f.value(), protocol)
-                        : key == "version" ? read_version(f.value(), version)
+                        : key == "version" ? read_version(f.value(), version, has_version)
                                            : json_value::validate(f.value(), 2);
         if (!ok) return malformed;
     }
-    if (!json_value::at_end(doc) || !protocol || !version) return malformed;
-    return handshake_step{true, len + 1, handshake_request{std::string(*protocol), *version}};
+    if (!json_value::at_end(doc) || !protocol || !has_version) return malformed;
+    handshake_step step;
+    step.complete = true;
+    step.consumed = len + 1;
+    step.request.protocol = std::string(*protocol);
+    step.request.version = version;
+    return step;
 }
 
 handshake_verdict check_handshake(const handshake_request& request, const handshake_options& options) {

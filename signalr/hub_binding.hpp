@@ -100,10 +100,16 @@ struct json_binder<json_text> {
 template <typename T>
 struct json_binder<std::optional<T>> {
     static std::optional<std::optional<T>> read(std::string_view s) {
-        if (s == "null") return std::optional<T>{};
+        // Built in place: g++ 12 -O3 reports a false "may be used uninitialized" when an empty
+        // std::optional<T> temporary is moved into the outer optional.
+        std::optional<std::optional<T>> out;
+        if (s == "null") {
+            out.emplace();
+            return out;
+        }
         auto v = json_binder<T>::read(s);
-        if (!v) return std::nullopt;
-        return std::optional<T>{std::move(*v)};
+        if (v) out.emplace(std::in_place, std::move(*v));
+        return out;
     }
 };
 
@@ -123,6 +129,10 @@ struct json_binder<std::vector<T>> {
     }
 };
 
+/// Types with a JSON writer of their own: `void write_json(json_writer&) const`.
+template <typename T>
+concept json_writable = requires(const T& v, json_writer& w) { v.write_json(w); };
+
 /// Appends `v` as JSON.
 inline void to_json(std::string& out, bool v) { out += v ? "true" : "false"; }
 inline void to_json(std::string& out, double v) { append_json_double(out, v); }
@@ -130,6 +140,19 @@ inline void to_json(std::string& out, std::string_view v) { append_json_string(o
 inline void to_json(std::string& out, const std::string& v) { append_json_string(out, v); }
 inline void to_json(std::string& out, const char* v) { append_json_string(out, v); }
 inline void to_json(std::string& out, const json_text& v) { out += v.text.empty() ? std::string_view("null") : v.text; }
+// The templates are all declared before any is defined: a call inside one (an optional of a vector,
+// a vector of a json_writable type from another namespace) must find the others, and argument-
+// dependent lookup would not (it searches the namespaces of std:: and of the user's types only).
+template <typename T>
+    requires(std::integral<T> && !std::same_as<T, bool>)
+void to_json(std::string& out, T v);
+template <typename T>
+void to_json(std::string& out, const std::optional<T>& v);
+template <typename T>
+void to_json(std::string& out, const std::vector<T>& v);
+template <json_writable T>
+void to_json(std::string& out, const T& v);
+
 template <typename T>
     requires(std::integral<T> && !std::same_as<T, bool>)
 void to_json(std::string& out, T v) {
@@ -154,6 +177,11 @@ void to_json(std::string& out, const std::vector<T>& v) {
     }
     out += ']';
 }
+template <json_writable T>
+void to_json(std::string& out, const T& v) {
+    json_writer w(out);
+    v.write_json(w);
+}
 
 /// The JSON text of `v`.
 template <typename T>
@@ -161,16 +189,6 @@ std::string json_of(const T& v) {
     std::string out;
     to_json(out, v);
     return out;
-}
-
-/// Types with a JSON writer of their own: `void write_json(json_writer&) const`.
-template <typename T>
-concept json_writable = requires(const T& v, json_writer& w) { v.write_json(w); };
-
-template <json_writable T>
-void to_json(std::string& out, const T& v) {
-    json_writer w(out);
-    v.write_json(w);
 }
 
 }  // namespace tallyhub::signalr

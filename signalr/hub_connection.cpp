@@ -295,15 +295,17 @@ task<bool> hub_connection::on_record(const hub_message& msg) {
             co_return true;
         }
         auto bound = m->bind(bind_input{*this, id, inv.arguments, inv.stream_ids});
+        auto uploads = uploads_of(inv.stream_ids);
         if (bound.index() == 1) {
+            drop_uploads(uploads);  // a stream parameter may have bound before the argument that failed
             if (!id.empty()) send_completion_error(id, std::get<1>(bound));
             co_return true;
         }
         auto call = std::get<0>(std::move(bound));
         if (m->has_uploads) {
-            start_background(dispatch_invocation(std::move(id), m, std::move(call)));
+            start_background(dispatch_invocation(std::move(id), std::move(uploads), std::move(call)));
         } else {
-            co_await dispatch_invocation(std::move(id), m, std::move(call));
+            co_await dispatch_invocation(std::move(id), std::move(uploads), std::move(call));
         }
         co_return !close_;
     }
@@ -326,12 +328,14 @@ task<bool> hub_connection::on_record(const hub_message& msg) {
             co_return true;
         }
         auto bound = m->bind(bind_input{*this, id, inv.arguments, inv.stream_ids});
+        auto uploads = uploads_of(inv.stream_ids);
         if (bound.index() == 1) {
+            drop_uploads(uploads);
             send_completion_error(id, std::get<1>(bound));
             co_return true;
         }
         starting_streams_.insert(id);
-        start_background(run_stream(std::move(id), std::get<0>(std::move(bound))));
+        start_background(run_stream(std::move(id), std::move(uploads), std::get<0>(std::move(bound))));
         co_return true;
     }
     case message_type::stream_item: {
@@ -386,15 +390,32 @@ task<bool> hub_connection::on_record(const hub_message& msg) {
     co_return true;
 }
 
-task<void> hub_connection::dispatch_invocation(std::string invocation_id, const hub_method*, task<call_result> call) {
+task<void> hub_connection::dispatch_invocation(std::string invocation_id, upload_list uploads, task<call_result> call) {
     call_result r = co_await std::move(call);
+    drop_uploads(uploads);
     if (!invocation_id.empty() && !close_) send_completion(invocation_id, r);
 }
 
-task<void> hub_connection::run_stream(std::string invocation_id, task<call_result> call) {
+task<void> hub_connection::run_stream(std::string invocation_id, upload_list uploads, task<call_result> call) {
     call_result r = co_await std::move(call);
+    drop_uploads(uploads);
     // A cancelled stream still gets its Completion; the client ignores it.
     if (!close_) send_completion(invocation_id, r);
+}
+
+hub_connection::upload_list hub_connection::uploads_of(std::span<const std::string_view> stream_ids) const {
+    upload_list out;
+    for (auto id : stream_ids)
+        if (auto it = uploads_.find(std::string(id)); it != uploads_.end()) out.emplace_back(it->first, it->second);
+    return out;
+}
+
+// Completing the channel also wakes a read loop waiting for buffer space in it; it then drops the item.
+void hub_connection::drop_uploads(const upload_list& list) {
+    for (const auto& [id, ch] : list) {
+        ch->complete(std::nullopt);
+        if (auto it = uploads_.find(id); it != uploads_.end() && it->second == ch) uploads_.erase(it);
+    }
 }
 
 std::shared_ptr<upload_channel> hub_connection::open_upload(std::string_view stream_id) {

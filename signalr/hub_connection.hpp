@@ -15,6 +15,8 @@
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
+#include <vector>
 
 #include "core/reactor.hpp"
 #include "core/shared_bytes.hpp"
@@ -79,9 +81,14 @@ private:
     task<bool> on_message(std::string_view payload);
     task<bool> on_hub_bytes(std::string_view data, std::size_t& consumed);
     task<bool> on_record(const hub_message& msg);
-    task<void> run_stream(std::string invocation_id, task<call_result> call);
+    // The upload channels an invocation opened: dropped when it ends, so later items are discarded
+    // instead of filling a buffer nobody reads (which would stop the connection's reading for good).
+    using upload_list = std::vector<std::pair<std::string, std::shared_ptr<upload_channel>>>;
+    upload_list uploads_of(std::span<const std::string_view> stream_ids) const;
+    void drop_uploads(const upload_list& list);
+    task<void> run_stream(std::string invocation_id, upload_list uploads, task<call_result> call);
     bool on_handshake(std::string_view data, std::size_t& consumed);
-    task<void> dispatch_invocation(std::string invocation_id, const hub_method* m, task<call_result> call);
+    task<void> dispatch_invocation(std::string invocation_id, upload_list uploads, task<call_result> call);
     void start_background(task<void> t);
     task<void> background(task<void> t);
     void send_completion(std::string_view id, const call_result& r);
