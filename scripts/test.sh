@@ -62,9 +62,43 @@ run_meson_test() {
   fi
 }
 
+# tap_count FILE KEY: N from node's closing TAP line "# KEY N", or 0.
+tap_count() {
+  local n
+  n=$(sed -nE "s/^# $2 ([0-9]+)\$/\1/p" "$1" 2>/dev/null | tail -n 1)
+  echo "${n:-0}"
+}
+
+# node's test runner on tests/e2e: the official SignalR client and raw WebSocket peers against the
+# Release binary. The spec report goes to the terminal and a TAP copy to the log, whose closing
+# "# tests N" / "# pass N" / "# fail N" lines are printed again and counted.
+run_node_e2e() {
+  local dir=tests/e2e
+  local log=$log_dir/node-e2e.tap
+  say "testing tests/e2e (node --test: @microsoft/signalr against build/cmake-release/tallyhub)"
+  mkdir -p "$log_dir"
+  rm -f "$log"
+  (cd "$dir" && TALLYHUB_BIN=$repo_root/build/cmake-release/tallyhub node --test --test-concurrency=4 \
+      --test-reporter=spec --test-reporter-destination=stdout \
+      --test-reporter=tap --test-reporter-destination="$log")
+  local rc=$?
+  local total ok bad cancelled skip todo
+  total=$(tap_count "$log" tests) ok=$(tap_count "$log" pass) bad=$(tap_count "$log" fail)
+  cancelled=$(tap_count "$log" cancelled) skip=$(tap_count "$log" skipped) todo=$(tap_count "$log" todo)
+  grep -E '^# (tests|pass|fail|cancelled|skipped|todo) [0-9]+$' "$log" 2>/dev/null
+  passed=$((passed + ok)); failed=$((failed + bad + cancelled)); skipped=$((skipped + skip + todo))
+  if [ "$rc" -ne 0 ]; then
+    # A failing after hook (e.g. the server did not exit 0 on SIGTERM) fails the run but no test.
+    [ $((bad + cancelled)) -gt 0 ] || failed=$((failed + 1))
+    failures+=("tests/e2e: node --test failed (exit $rc)")
+  elif [ "$total" -eq 0 ]; then
+    failures+=("tests/e2e: no tests were run")
+  fi
+}
+
 for config in "${built[@]}"; do
   case $config in
-    cmake-release) run_ctest ;;
+    cmake-release) run_ctest; run_node_e2e ;;
     meson-asan) run_meson_test ;;
   esac
 done
