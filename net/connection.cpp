@@ -16,8 +16,6 @@ constexpr size_t coalesce_limit = 16 * 1024;  // small sends are copied into the
 
 connection::connection(int fd, connection_limits limits) : fd_(fd), limits_(limits), deadline_(static_cast<deadline_target*>(this)) {
     stream_.fd = fd;
-    write_op_.complete = &write_done;
-    write_op_.self = this;
 }
 
 connection::~connection() {
@@ -56,6 +54,7 @@ send_status connection::admit(size_t n) {
         return send_status::dropped;
     }
     queued_ += n;
+    if (!out_) out_ = std::make_unique<output>();
     reactor::current().defer_flush(*this);
     return queued_ > limits_.output_soft_limit ? send_status::backpressure : send_status::ok;
 }
@@ -65,12 +64,13 @@ send_status connection::send(std::string_view bytes) {
     send_status st = admit(bytes.size());
     if (st == send_status::dropped) return st;
     // Coalesce into the tail unless the tail is being written (its bytes are pinned by the iovec).
-    bool tail_free = !out_.empty() && !out_.back().shared && !(writing_ && out_.size() == 1) &&
-                     out_.back().owned.size() + bytes.size() <= coalesce_limit;
+    auto& segs = out_->segs;
+    bool tail_free = !segs.empty() && !segs.back().shared && !(writing_ && segs.size() == 1) &&
+                     segs.back().owned.size() + bytes.size() <= coalesce_limit;
     if (tail_free) {
-        out_.back().owned.append(bytes);
+        segs.back().owned.append(bytes);
     } else {
-        out_.push_back(segment{std::string(bytes), {}, 0});
+        segs.push_back(segment{std::string(bytes), {}, 0});
     }
     return st;
 }
@@ -78,45 +78,50 @@ send_status connection::send(std::string_view bytes) {
 send_status connection::send(std::string&& bytes) {
     if (bytes.size() < 512) return send(std::string_view(bytes));
     send_status st = admit(bytes.size());
-    if (st != send_status::dropped) out_.push_back(segment{std::move(bytes), {}, 0});
+    if (st != send_status::dropped) out_->segs.push_back(segment{std::move(bytes), {}, 0});
     return st;
 }
 
 send_status connection::send(shared_bytes bytes) {
     if (bytes.size() == 0) return open() ? send_status::ok : send_status::dropped;
     send_status st = admit(bytes.size());
-    if (st != send_status::dropped) out_.push_back(segment{{}, std::move(bytes), 0});
+    if (st != send_status::dropped) out_->segs.push_back(segment{{}, std::move(bytes), 0});
     return st;
 }
 
 void connection::flush() noexcept {
-    if (!writing_ && !out_.empty() && !failed_ && fd_ >= 0) start_write();
+    if (!writing_ && has_output() && !failed_ && fd_ >= 0) start_write();
 }
+
 
 // While a write is in flight the segments it covers must not move or change: std::deque keeps
 // elements in place on push_back, and send() never appends into a segment being written.
 void connection::start_write() {
     uint32_t n = 0;
-    for (auto it = out_.begin(); it != out_.end() && n < std::size(iov_); ++it, ++n) {
-        iov_[n].iov_base = const_cast<char*>(it->data() + it->offset);
-        iov_[n].iov_len = it->size() - it->offset;
+    iovec* iov = out_->iov;
+    for (auto it = out_->segs.begin(); it != out_->segs.end() && n < std::size(out_->iov); ++it, ++n) {
+        iov[n].iov_base = const_cast<char*>(it->data() + it->offset);
+        iov[n].iov_len = it->size() - it->offset;
     }
     writing_ = true;
-    static_cast<io_op&>(write_op_) = io_op{};
-    write_op_.complete = &write_done;
-    write_op_.fd = fd_;
+    write_op& op = out_->op;
+    static_cast<io_op&>(op) = io_op{};
+    op.complete = &write_done;
+    op.self = this;
+    op.fd = fd_;
     if (n == 1) {
-        write_op_.code = op_code::send;
-        write_op_.buf = iov_[0].iov_base;
-        write_op_.len = uint32_t(std::min<size_t>(iov_[0].iov_len, UINT32_MAX));
+        op.code = op_code::send;
+        op.buf = iov[0].iov_base;
+        op.len = uint32_t(std::min<size_t>(iov[0].iov_len, UINT32_MAX));
     } else {
-        write_op_.code = op_code::writev;
-        write_op_.iov = iov_;
-        write_op_.iovcnt = n;
+        op.code = op_code::writev;
+        op.iov = iov;
+        op.iovcnt = n;
     }
-    if (reactor::current().backend().start(write_op_)) on_written(write_op_.res);
+    if (reactor::current().backend().start(op)) on_written(op.res);
 }
 
+// on_written may free the output (and the op with it): nothing may touch `c` after the call.
 void connection::write_done(completion* c, int32_t res, uint32_t) {
     static_cast<write_op*>(c)->self->on_written(res);
 }
@@ -129,26 +134,28 @@ void connection::on_written(int32_t res) {
             return;
         }
         failed_ = true;  // EPIPE, ECONNRESET...: the peer is gone; queued bytes are discarded
-        out_.clear();
+        out_.reset();
         queued_ = 0;
     } else {
         local_stats().bytes_out.add(uint64_t(res));
         size_t left = size_t(res);
         queued_ -= left;
-        while (left > 0 && !out_.empty()) {
-            segment& s = out_.front();
+        auto& segs = out_->segs;
+        while (left > 0 && !segs.empty()) {
+            segment& s = segs.front();
             size_t in_seg = s.size() - s.offset;
             if (left >= in_seg) {
                 left -= in_seg;
-                out_.pop_front();
+                segs.pop_front();
             } else {
                 s.offset += left;
                 left = 0;
             }
         }
-        if (!out_.empty()) reactor::current().defer_flush(*this);
+        if (!segs.empty()) reactor::current().defer_flush(*this);
+        else out_.reset();
     }
-    if (out_.empty() || failed_) {
+    if (!has_output() || failed_) {
         if (drain_waiter_) reactor::current().schedule(std::exchange(drain_waiter_, {}));
     }
     if (write_waiter_ && !writing_) reactor::current().schedule(std::exchange(write_waiter_, {}));
@@ -157,12 +164,12 @@ void connection::on_written(int32_t res) {
 task<bool> connection::drain() {
     struct awaiter {
         connection& c;
-        bool await_ready() const noexcept { return c.out_.empty() || c.failed_ || c.fd_ < 0 || c.timed_out_; }
+        bool await_ready() const noexcept { return !c.has_output() || c.failed_ || c.fd_ < 0 || c.timed_out_; }
         void await_suspend(std::coroutine_handle<> h) noexcept { c.drain_waiter_ = h; }
         void await_resume() const noexcept {}
     };
     co_await awaiter{*this};
-    co_return out_.empty() && !failed_;
+    co_return !has_output() && !failed_;
 }
 
 void connection::set_deadline(timer_wheel::time_point when) { reactor::current().deadlines().schedule(deadline_, when); }
@@ -186,7 +193,7 @@ task<void> connection::close(std::chrono::milliseconds linger) {
         holding_ = false;
     }
     // Give queued output (an error response, a Close message) a bounded chance to leave.
-    if (!out_.empty() && !failed_) {
+    if (has_output() && !failed_) {
         // A deadline that already ended the reads must not also cut the linger short (it would
         // discard a 408 or a Close queued after it): the linger gets its own deadline.
         const bool timed_out_before = std::exchange(timed_out_, false);
@@ -198,7 +205,7 @@ task<void> connection::close(std::chrono::milliseconds linger) {
     co_await io::stop_stream(stream_);
     if (writing_) {
         ::shutdown(fd_, SHUT_RDWR);  // makes a write stuck on a full socket buffer fail now
-        reactor::current().backend().cancel(write_op_);
+        reactor::current().backend().cancel(out_->op);
         struct awaiter {
             connection& c;
             bool await_ready() const noexcept { return !c.writing_; }
@@ -207,7 +214,7 @@ task<void> connection::close(std::chrono::milliseconds linger) {
         };
         co_await awaiter{*this};
     }
-    out_.clear();
+    out_.reset();
     queued_ = 0;
     co_await io::close(fd_);
     fd_ = -1;

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -87,7 +88,19 @@ private:
         size_t size() const noexcept { return shared ? shared.size() : owned.size(); }
         const char* data() const noexcept { return shared ? shared.data() : owned.data(); }
     };
+    // The output queue and the iovecs of the write in flight exist only while there is output:
+    // an idle connection holds no queue memory (std::deque allocates a block even when empty).
+    // Freed when the queue empties; a write in flight keeps it, as the kernel reads its iovecs.
+    struct write_op : io_op {
+        connection* self = nullptr;
+    };
+    struct output {
+        std::deque<segment> segs;
+        write_op op;  // the write in flight (an io_op is 200 bytes: not worth keeping while idle)
+        iovec iov[32];
+    };
     send_status admit(size_t n);
+    bool has_output() const noexcept { return out_ && !out_->segs.empty(); }
     void start_write();
     static void write_done(completion* c, int32_t res, uint32_t flags);
     void on_written(int32_t res);
@@ -98,13 +111,8 @@ private:
     recv_stream stream_;
     stream_entry current_{};  // the buffer handed out by the last read()
     bool holding_ = false;
-    std::deque<segment> out_;
+    std::unique_ptr<output> out_;
     size_t queued_ = 0;
-    struct write_op : io_op {
-        connection* self = nullptr;
-    };
-    write_op write_op_;
-    iovec iov_[32];
     bool writing_ = false;
     bool failed_ = false;
     bool timed_out_ = false;

@@ -214,6 +214,7 @@ request_parser& request_parser::operator=(request_parser&&) noexcept = default;
 bool request_parser::header_done() const noexcept { return s_->at == phase::body || s_->at == phase::done; }
 request& request_parser::current() noexcept { return s_->req; }
 const limits& request_parser::config() const noexcept { return s_->lim; }
+void request_parser::release() noexcept { s_.reset(); }
 
 request request_parser::take() {
     request out = std::move(s_->req);

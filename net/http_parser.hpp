@@ -55,6 +55,8 @@ public:
     request take();
     /// The limits this parser enforces.
     const limits& config() const noexcept;
+    /// Frees all parser state (the connection left HTTP); the parser must not be used afterwards.
+    void release() noexcept;
 
 private:
     struct state;

@@ -71,8 +71,8 @@ void server::begin_drain() {
     for (net::connection* c : idle_) c->stop_reading();
 }
 
-// Answers one complete request. Returns false when the connection must close afterwards.
-task<bool> server::dispatch(net::connection& c, request& req, std::string& input) {
+// Answers one complete request. `keep` is false when the connection must close afterwards.
+task<server::dispatch_outcome> server::dispatch(net::connection& c, request& req, std::string& input) {
     exchange ex(*this, c, req, input);
     auto m = routes_ ? routes_->match(req.method, req.path) : routes::match_result{};
     if (m.status == 200) {
@@ -99,10 +99,10 @@ task<bool> server::dispatch(net::connection& c, request& req, std::string& input
     } else {
         ex.respond(404, "text/plain; charset=utf-8", "not found\n");
     }
-    if (ex.upgraded()) co_return false;
+    if (ex.upgraded()) co_return dispatch_outcome{false, ex.take_takeover()};
     if (ex.status() == 0) ex.respond(500, "text/plain; charset=utf-8", "handler sent no response\n");
     count_status(ex.status());
-    co_return ex.connection_for_response() != connection_header::close;
+    co_return dispatch_outcome{ex.connection_for_response() != connection_header::close, {}};
 }
 
 task<void> server::session(int fd) {
@@ -139,11 +139,22 @@ task<void> server::session(int fd) {
             }
             c.clear_deadline();
             // The handler may suspend; keep the unparsed rest safe in `input` first.
-            std::string rest(view.substr(off));
-            input = std::move(rest);
+            if (view.data() == input.data()) input.erase(0, off);
+            else input.assign(view.substr(off));
             view = input;
             off = 0;
-            keep = co_await dispatch(c, parser.current(), input);
+            dispatch_outcome outcome = co_await dispatch(c, parser.current(), input);
+            if (outcome.takeover.valid()) {
+                // The connection is no longer HTTP: free what only HTTP needed, then serve it.
+                parser.release();
+                std::string().swap(input);
+                view = {};
+                idle_.erase(&c);
+                co_await std::move(outcome.takeover);
+                keep = false;
+                break;
+            }
+            keep = outcome.keep;
             view = input;  // an upgrade may have taken it
             started = false;
         }

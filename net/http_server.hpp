@@ -46,7 +46,16 @@ public:
     /// and closes it when the handler returns. `take_input()` gives the bytes already read past
     /// this request.
     void upgrade() noexcept { upgraded_ = true; }
+    /// The same, but the connection is served by `session` after the handler and the dispatch have
+    /// returned and the request and its parser are freed: a long-lived upgraded connection (an idle
+    /// WebSocket) then keeps none of the HTTP machinery. `session` must not refer to the request.
+    void upgrade(task<void> session) noexcept {
+        upgraded_ = true;
+        takeover_ = std::move(session);
+    }
     std::string take_input();
+    /// The session handed to upgrade(task), if any.
+    task<void> take_takeover() noexcept { return std::move(takeover_); }
 
     int status() const noexcept { return status_; }
     bool upgraded() const noexcept { return upgraded_; }
@@ -62,6 +71,7 @@ private:
     int status_ = 0;
     bool close_after_ = false;
     bool upgraded_ = false;
+    task<void> takeover_;
 };
 
 /// A route's handler: synchronous (answers at once) or a coroutine (may wait, or take the connection).
@@ -95,7 +105,12 @@ public:
 
 private:
     task<void> session(int fd);
-    task<bool> dispatch(net::connection& c, request& req, std::string& input);
+    // What dispatch leaves to the session: keep the connection open, and a session taking it over.
+    struct dispatch_outcome {
+        bool keep = false;
+        task<void> takeover;
+    };
+    task<dispatch_outcome> dispatch(net::connection& c, request& req, std::string& input);
 
     server_options opts_;
     const routes* routes_;

@@ -29,6 +29,11 @@ hub_connection::hub_connection(hub_endpoint& ep, net::connection& conn, std::str
 
 hub_connection::~hub_connection() { reactor::current().cancel_flush(*this); }
 
+hub_connection::stream_state& hub_connection::streaming() {
+    if (!streaming_) streaming_ = std::make_unique<stream_state>();
+    return *streaming_;
+}
+
 // ---- output ----
 
 void hub_connection::send_record(std::string_view record) {
@@ -57,8 +62,7 @@ void hub_connection::frame_batch() {
     frame.reserve(header.size + batch_.size());
     frame += header.view();
     frame += batch_;
-    batch_.clear();
-    if (batch_.capacity() > 16 * 1024) batch_ = std::string();  // idle connections stay small
+    std::string().swap(batch_);  // freed: an idle connection keeps no output buffer
     if (conn_.send(std::move(frame)) == net::send_status::dropped && !close_) {
         ep_.local().stats.slow_consumer_closes.add();
         close("Connection closed with an error. The client does not read its messages fast enough.", true);
@@ -87,7 +91,7 @@ void hub_connection::send_completion_error(std::string_view id, std::string_view
 
 void hub_connection::close(std::optional<std::string> error, bool allow_reconnect, std::uint16_t ws_code) {
     if (close_) return;
-    close_ = pending_close{std::move(error), allow_reconnect, ws_code};
+    close_ = std::make_unique<pending_close>(pending_close{std::move(error), allow_reconnect, ws_code});
     stop_reading();
 }
 
@@ -136,7 +140,7 @@ task<void> hub_connection::run(std::string input) {
             if (!close_) {
                 // The peer went away without a close handshake, or a deadline ended the read.
                 send_close_record_ = false;
-                close_ = pending_close{std::nullopt, false, ws::close_code::normal};
+                close_ = std::make_unique<pending_close>(pending_close{std::nullopt, false, ws::close_code::normal});
                 peer_closed_ = r.status == 0 || r.status != -ECANCELED;
             }
             break;
@@ -175,7 +179,7 @@ task<bool> hub_connection::on_frames(ws::frame_parser& fp, std::span<char> bytes
             if (!close_) {
                 send_close_record_ = false;
                 std::uint16_t code = ev.close_code == ws::close_code::no_status ? 0 : ev.close_code;
-                close_ = pending_close{std::nullopt, false, code};
+                close_ = std::make_unique<pending_close>(pending_close{std::nullopt, false, code});
                 peer_closed_ = true;
             }
             co_return false;
@@ -188,8 +192,8 @@ task<bool> hub_connection::on_frames(ws::frame_parser& fp, std::span<char> bytes
                                         websocket_limit(ep_.options().max_message_size));
                 }
                 send_close_record_ = handshaken_ && error.has_value();
-                close_ = pending_close{std::move(error), false, ev.close_code};
-                ws_reason_ = std::string(ev.payload);
+                close_ = std::make_unique<pending_close>(pending_close{std::move(error), false, ev.close_code});
+                close_->ws_reason = std::string(ev.payload);
             }
             co_return false;
         }
@@ -323,7 +327,7 @@ task<bool> hub_connection::on_record(const hub_message& msg) {
                                                   inv.target));
             co_return true;
         }
-        if (streams_.contains(id) || starting_streams_.contains(id)) {
+        if (streaming().streams.contains(id) || streaming().starting.contains(id)) {
             send_completion_error(id, fmt::format("Invocation ID '{}' is already in use.", id));
             co_return true;
         }
@@ -334,14 +338,14 @@ task<bool> hub_connection::on_record(const hub_message& msg) {
             send_completion_error(id, std::get<1>(bound));
             co_return true;
         }
-        starting_streams_.insert(id);
+        streaming().starting.insert(id);
         start_background(run_stream(std::move(id), std::move(uploads), std::get<0>(std::move(bound))));
         co_return true;
     }
     case message_type::stream_item: {
         const auto& item = std::get<stream_item_message>(msg);
-        auto it = uploads_.find(std::string(item.invocation_id));
-        if (it == uploads_.end() || it->second->done()) co_return true;  // unknown or finished: dropped
+        auto it = streaming().uploads.find(std::string(item.invocation_id));
+        if (it == streaming().uploads.end() || it->second->done()) co_return true;  // unknown or finished: dropped
         auto ch = it->second;
         std::string value(item.item);
         // A full buffer stops reading the whole connection until the method takes an item.
@@ -359,21 +363,21 @@ task<bool> hub_connection::on_record(const hub_message& msg) {
     }
     case message_type::completion: {
         const auto& c = std::get<completion_message>(msg);
-        auto it = uploads_.find(std::string(c.invocation_id));
-        if (it != uploads_.end()) {
+        auto it = streaming().uploads.find(std::string(c.invocation_id));
+        if (it != streaming().uploads.end()) {
             std::optional<std::string> error;
             if (c.error) error = std::string(*c.error);
             it->second->complete(std::move(error));
-            uploads_.erase(it);
+            streaming().uploads.erase(it);
         }
         co_return true;  // completions of client results are not used by this server
     }
     case message_type::cancel_invocation: {
         std::string id(std::get<cancel_invocation_message>(msg).invocation_id);
-        if (auto it = streams_.find(id); it != streams_.end()) {
+        if (auto it = streaming().streams.find(id); it != streaming().streams.end()) {
             it->second->cancel();
-        } else if (starting_streams_.contains(id)) {
-            cancelled_early_.insert(id);
+        } else if (streaming().starting.contains(id)) {
+            streaming().cancelled_early.insert(id);
         }
         co_return true;
     }
@@ -403,10 +407,10 @@ task<void> hub_connection::run_stream(std::string invocation_id, upload_list upl
     if (!close_) send_completion(invocation_id, r);
 }
 
-hub_connection::upload_list hub_connection::uploads_of(std::span<const std::string_view> stream_ids) const {
+hub_connection::upload_list hub_connection::uploads_of(std::span<const std::string_view> stream_ids) {
     upload_list out;
     for (auto id : stream_ids)
-        if (auto it = uploads_.find(std::string(id)); it != uploads_.end()) out.emplace_back(it->first, it->second);
+        if (auto it = streaming().uploads.find(std::string(id)); it != streaming().uploads.end()) out.emplace_back(it->first, it->second);
     return out;
 }
 
@@ -414,30 +418,30 @@ hub_connection::upload_list hub_connection::uploads_of(std::span<const std::stri
 void hub_connection::drop_uploads(const upload_list& list) {
     for (const auto& [id, ch] : list) {
         ch->complete(std::nullopt);
-        if (auto it = uploads_.find(id); it != uploads_.end() && it->second == ch) uploads_.erase(it);
+        if (auto it = streaming().uploads.find(id); it != streaming().uploads.end() && it->second == ch) streaming().uploads.erase(it);
     }
 }
 
 std::shared_ptr<upload_channel> hub_connection::open_upload(std::string_view stream_id) {
     auto ch = std::make_shared<upload_channel>(ep_.options().stream_buffer_capacity);
-    uploads_[std::string(stream_id)] = ch;
+    streaming().uploads[std::string(stream_id)] = ch;
     return ch;
 }
 
 stream_writer& hub_connection::open_stream(std::string_view invocation_id) {
     std::string id(invocation_id);
-    starting_streams_.erase(id);
+    streaming().starting.erase(id);
     auto w = std::make_unique<stream_writer>(*this, id);
-    if (cancelled_early_.erase(id) > 0 || close_) w->cancel();
+    if (streaming().cancelled_early.erase(id) > 0 || close_) w->cancel();
     auto& ref = *w;
-    streams_[std::move(id)] = std::move(w);
+    streaming().streams[std::move(id)] = std::move(w);
     return ref;
 }
 
 void hub_connection::close_stream(stream_writer& w) {
     // The stream's coroutine makes no use of `w` after this call.
-    auto it = streams_.find(w.invocation_id());
-    if (it != streams_.end()) streams_.erase(it);
+    auto it = streaming().streams.find(w.invocation_id());
+    if (it != streaming().streams.end()) streaming().streams.erase(it);
 }
 
 void hub_connection::start_background(task<void> t) {
@@ -452,9 +456,11 @@ task<void> hub_connection::background(task<void> t) {
 
 task<void> hub_connection::finish() {
     // Stop what runs in the background and wait for it: it refers to this connection.
-    for (auto& [id, w] : streams_) w->cancel();
-    for (auto& [id, ch] : uploads_) ch->complete(std::string("The connection ended."));
-    uploads_.clear();
+    if (streaming_) {
+        for (auto& [id, w] : streaming_->streams) w->cancel();
+        for (auto& [id, ch] : streaming_->uploads) ch->complete(std::string("The connection ended."));
+        streaming_->uploads.clear();
+    }
     while (background_ > 0) {
         struct done_awaiter {
             hub_connection& c;
@@ -492,7 +498,7 @@ task<void> hub_connection::finish() {
         if (pc.ws_code == 0)
             conn_.send(ws::encode_close_empty());
         else
-            conn_.send(ws::encode_close(pc.ws_code, ws_reason_));
+            conn_.send(ws::encode_close(pc.ws_code, pc.ws_reason));
     }
 }
 

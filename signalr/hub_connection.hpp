@@ -45,7 +45,7 @@ public:
     unsigned core() const noexcept { return core_; }
     hub_endpoint& endpoint() noexcept { return ep_; }
     bool handshaken() const noexcept { return handshaken_; }
-    bool closing() const noexcept { return close_.has_value(); }
+    bool closing() const noexcept { return close_ != nullptr; }
 
     /// Queues one complete record (0x1E included) for this loop turn's frame.
     void send_record(std::string_view record);
@@ -66,7 +66,7 @@ public:
     std::shared_ptr<upload_channel> open_upload(std::string_view stream_id);
     stream_writer& open_stream(std::string_view invocation_id);
     void close_stream(stream_writer& w);
-    std::size_t active_streams() const noexcept { return streams_.size(); }
+    std::size_t active_streams() const noexcept { return streaming_ ? streaming_->streams.size() : 0; }
 
     void flush() noexcept override;
 
@@ -75,6 +75,7 @@ private:
         std::optional<std::string> error;
         bool allow_reconnect = false;
         std::uint16_t ws_code = 1000;
+        std::string ws_reason;  // the WebSocket Close reason after a framing error
     };
 
     task<bool> on_frames(ws::frame_parser& fp, std::span<char> bytes);
@@ -84,7 +85,7 @@ private:
     // The upload channels an invocation opened: dropped when it ends, so later items are discarded
     // instead of filling a buffer nobody reads (which would stop the connection's reading for good).
     using upload_list = std::vector<std::pair<std::string, std::shared_ptr<upload_channel>>>;
-    upload_list uploads_of(std::span<const std::string_view> stream_ids) const;
+    upload_list uploads_of(std::span<const std::string_view> stream_ids);
     void drop_uploads(const upload_list& list);
     task<void> run_stream(std::string invocation_id, upload_list uploads, task<call_result> call);
     bool on_handshake(std::string_view data, std::size_t& consumed);
@@ -108,16 +109,21 @@ private:
     std::chrono::steady_clock::time_point last_sent_;
     std::string batch_;    // records of this loop turn, not yet framed
     std::string pending_;  // an incomplete record (split across WebSocket messages)
-    std::optional<pending_close> close_;
+    std::unique_ptr<pending_close> close_;  // set once the connection is ending
     std::unordered_set<std::string> groups_;
-    std::unordered_map<std::string, std::shared_ptr<upload_channel>> uploads_;
-    std::unordered_map<std::string, std::unique_ptr<stream_writer>> streams_;
-    std::unordered_set<std::string> starting_streams_;   // dispatched, not yet running
-    std::unordered_set<std::string> cancelled_early_;    // cancelled before they started
+    // Streams of either direction: allocated by the first stream message, so that a connection
+    // that never streams (most dashboards) does not carry four empty hash tables.
+    struct stream_state {
+        std::unordered_map<std::string, std::shared_ptr<upload_channel>> uploads;
+        std::unordered_map<std::string, std::unique_ptr<stream_writer>> streams;
+        std::unordered_set<std::string> starting;         // dispatched, not yet running
+        std::unordered_set<std::string> cancelled_early;  // cancelled before they started
+    };
+    stream_state& streaming();
+    std::unique_ptr<stream_state> streaming_;
     bool reading_ = false;
     bool send_close_record_ = true;
     bool peer_closed_ = false;
-    std::string ws_reason_;  // the WebSocket Close reason after a framing error
     std::size_t background_ = 0;
     std::coroutine_handle<> background_done_;
 };

@@ -166,9 +166,15 @@ task<void> hub_endpoint::connect(http::exchange& ex) {
     }
 
     ex.respond_raw(101, verdict.response());
-    ex.upgrade();
-    hub_connection c(*this, ex.conn(), std::move(id));
-    co_await c.run(ex.take_input());
+    // The hub connection runs after this handler and the HTTP request are gone (see serve()).
+    ex.upgrade(serve(ex.conn(), std::move(id), ex.take_input()));
+}
+
+// The life of one WebSocket hub connection, started by the HTTP session once it has freed the
+// request: what an idle connection holds is this frame, the hub connection's own and the socket's.
+task<void> hub_endpoint::serve(net::connection& conn, std::string id, std::string input) {
+    hub_connection c(*this, conn, std::move(id));
+    co_await c.run(std::move(input));
 }
 
 // ---- registry and groups (on the calling core) ----

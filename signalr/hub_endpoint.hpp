@@ -104,6 +104,7 @@ public:
 private:
     task<void> negotiate(http::exchange& ex);
     task<void> connect(http::exchange& ex);
+    task<void> serve(net::connection& conn, std::string id, std::string input);
     void options_request(http::exchange& ex);
     void deliver_all(const std::string& record, const std::string& except_id);
     void deliver_group(const std::string& group, const std::string& record, const std::string& except_id);
