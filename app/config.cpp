@@ -214,6 +214,20 @@ std::vector<option_spec> option_table(unsigned online_cpus) {
                      "SignalR: time a new connection has to complete its handshake"));
     t.push_back(make_option("max-message-size", &config::max_message_size, size_codec(64),
                      "SignalR: largest hub message a client may send (Close beyond)"));
+    t.push_back(make_option("tick", &config::tick, duration_codec(false),
+                     "how often the per-core metric shards are merged into the KPI snapshot"));
+    t.push_back(make_option("broadcast-interval", &config::broadcast_interval, duration_codec(false),
+                     "at most one KPI broadcast per interval (10ms at least)"));
+    t.push_back(make_option("window", &config::window, duration_codec(false),
+                     "sliding-window length of ReceiveSlidingWindowUpdate (whole seconds, 1s to 24h)"));
+    t.push_back(make_option("slow-client-grace", &config::slow_client_grace, duration_codec(true),
+                     "a dashboard whose output stays over --output-hard-limit this long is closed"));
+    t.push_back(make_option("sse-heartbeat", &config::sse_heartbeat, duration_codec(false),
+                     "comment line sent to idle /sse/metrics clients this often"));
+    t.push_back(make_option("demo-rate", &config::demo_rate, count_codec(0, 1'000'000),
+                     "synthetic orders and payments per second, generated in-process (0: off)"));
+    t.push_back(make_option("demo-seed", &config::demo_seed, count_codec(0, UINT32_MAX),
+                     "seed of the synthetic events (same seed and cores: same events)"));
     t.push_back(make_flag("test-hub", &config::test_hub,
                    "serve the interoperability test hub at /hubs/test (for client test suites)"));
     option_spec file = make_option("config", &config::config_file, text_codec("FILE"),
@@ -225,6 +239,13 @@ std::vector<option_spec> option_table(unsigned online_cpus) {
 
 // Checks between options, after every source is applied.
 void check_consistency(const config& cfg) {
+    using namespace std::chrono;
+    if (cfg.broadcast_interval < milliseconds(10))
+        throw config_error("--broadcast-interval must be at least 10ms");
+    if (cfg.tick < milliseconds(1) || cfg.tick > seconds(10))
+        throw config_error("--tick must be between 1ms and 10s");
+    if (cfg.window < seconds(1) || cfg.window > hours(24) || cfg.window % seconds(1) != nanoseconds::zero())
+        throw config_error("--window must be whole seconds between 1s and 24h");
     if (cfg.output_soft_limit > cfg.output_hard_limit) {
         throw config_error("--output-soft-limit " + format_byte_size(cfg.output_soft_limit) +
                            " is above --output-hard-limit " + format_byte_size(cfg.output_hard_limit));

@@ -42,6 +42,13 @@ struct config {
     std::chrono::nanoseconds client_timeout = std::chrono::seconds(30);       ///< SignalR silent-client limit
     std::chrono::nanoseconds handshake_timeout = std::chrono::seconds(15);    ///< SignalR handshake deadline
     std::size_t max_message_size = 32 * 1024;   ///< largest SignalR hub message received
+    std::chrono::nanoseconds tick = std::chrono::milliseconds(100);               ///< shard merge period
+    std::chrono::nanoseconds broadcast_interval = std::chrono::milliseconds(1000);  ///< KPI broadcast throttle
+    std::chrono::nanoseconds window = std::chrono::minutes(5);                    ///< sliding window length
+    std::chrono::nanoseconds slow_client_grace = std::chrono::seconds(5);  ///< output full this long → close
+    std::chrono::nanoseconds sse_heartbeat = std::chrono::seconds(15);     ///< SSE comment interval
+    std::size_t demo_rate = 0;                  ///< synthetic events per second (0: off)
+    std::size_t demo_seed = 1;                  ///< seed of the synthetic events
     bool test_hub = false;                      ///< serve /hubs/test
     std::string config_file;                    ///< the file read, empty if none
 };

@@ -7,7 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "app/analytics.hpp"
 #include "app/config.hpp"
+#include "app/demo_source.hpp"
 #include "core/smp.hpp"
 #include "net/cors.hpp"
 #include "net/http_server.hpp"
@@ -23,6 +25,7 @@ struct core_state {
     std::unique_ptr<net::tcp_listener> http_listener;
     std::unique_ptr<http::server> admin;  // core 0 only
     std::unique_ptr<net::tcp_listener> admin_listener;
+    std::unique_ptr<demo_source> demo;  // --demo-rate
     bool stop_monitor = false;
     std::atomic<size_t> live_tasks{0};     // published on request during shutdown
     std::atomic<size_t> http_connections{0};
@@ -38,6 +41,7 @@ struct runtime {
     std::unique_ptr<http::cors_policy> cors;
     std::vector<std::unique_ptr<signalr::hub>> hubs;                // definitions, read-only once serving
     std::vector<std::unique_ptr<signalr::hub_endpoint>> endpoints;  // one per served hub
+    std::unique_ptr<analytics> engine;                              // MetricsHub, SSE, shards
     std::string backend_name;
     std::atomic<bool> listening{false};
     std::atomic<bool> draining{false};

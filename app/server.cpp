@@ -1,5 +1,7 @@
 #include "app/server.hpp"
 
+#include "app/metrics_hub.hpp"
+#include "app/sse_metrics.hpp"
 #include "app/test_hub.hpp"
 
 #include <signal.h>
@@ -82,6 +84,7 @@ signalr::hub_options hub_options_of(const config& cfg) {
     o.client_timeout = duration_cast<milliseconds>(cfg.client_timeout);
     o.handshake_timeout = duration_cast<milliseconds>(cfg.handshake_timeout);
     o.max_message_size = cfg.max_message_size;
+    o.slow_client_grace = duration_cast<milliseconds>(cfg.slow_client_grace);
     return o;
 }
 
@@ -104,6 +107,12 @@ void start_core(runtime* rt, unsigned core, int http_fd, int admin_fd, std::atom
     }
     loop.spawn(monitor_loop_lag(&st.stop_monitor));
     for (auto& ep : rt->endpoints) ep->start_core();
+    rt->engine->start_core();
+    if (rt->cfg.demo_rate > 0) {
+        const double share = double(rt->cfg.demo_rate) / double(rt->cores->count());
+        st.demo = std::make_unique<demo_source>(*rt->engine, share, rt->cfg.demo_seed, core);
+        loop.spawn(st.demo->run());
+    }
     started->fetch_add(1);
 }
 
@@ -158,6 +167,22 @@ int run_server(const config& cfg) {
     }
     add_admin_routes(rt);
     rt.cors = std::make_unique<http::cors_policy>(cfg.cors_origins);
+    {
+        using namespace std::chrono;
+        analytics_options ao;
+        ao.tick = duration_cast<milliseconds>(cfg.tick);
+        ao.broadcast_interval = duration_cast<milliseconds>(cfg.broadcast_interval);
+        ao.sse_heartbeat = duration_cast<milliseconds>(cfg.sse_heartbeat);
+        ao.kpi.window_seconds = duration_cast<seconds>(cfg.window).count();
+        rt.engine = std::make_unique<analytics>(ao, cfg.cores);
+        auto& h = rt.hubs.emplace_back(std::make_unique<signalr::hub>());
+        define_metrics_hub(*h, *rt.engine);
+        rt.endpoints.push_back(
+            std::make_unique<signalr::hub_endpoint>(*h, "/hubs/metrics", hub_options_of(cfg), cfg.cores, rt.cors.get()));
+        rt.engine->set_endpoint(rt.endpoints.back().get());
+        add_sse_route(rt.main_routes, *rt.engine);
+        if (cfg.demo_rate > 0) log_info("demo source: {} synthetic events per second (seed {})", cfg.demo_rate, cfg.demo_seed);
+    }
     if (cfg.test_hub) {
         auto& h = rt.hubs.emplace_back(std::make_unique<signalr::hub>());
         define_test_hub(*h);
@@ -229,6 +254,8 @@ int run_server(const config& cfg) {
             st->http_listener->stop();
             st->http->begin_drain();
             for (auto& ep : rtp->endpoints) ep->begin_drain_core();
+            rtp->engine->begin_drain_core();
+            if (st->demo) st->demo->stop();
         });
     }
 
@@ -257,6 +284,7 @@ int run_server(const config& cfg) {
         core_state* st = rt.per_core[i].get();
         rt.cores->submit_to(i, [st, rtp = &rt] {
             for (auto& ep : rtp->endpoints) ep->stop_core();
+            rtp->engine->stop_core();
             st->stop_monitor = true;
             if (st->admin_listener) st->admin_listener->stop();
             if (st->admin) st->admin->begin_drain();
@@ -285,6 +313,7 @@ int run_server(const config& cfg) {
             st->http.reset();
             st->admin_listener.reset();
             st->admin.reset();
+            st->demo.reset();
             destroyed.fetch_add(1);
         });
     }

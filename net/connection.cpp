@@ -63,9 +63,9 @@ send_status connection::send(std::string_view bytes) {
     if (bytes.empty()) return open() ? send_status::ok : send_status::dropped;
     send_status st = admit(bytes.size());
     if (st == send_status::dropped) return st;
-    // Coalesce into the tail unless the tail is being written (its bytes are pinned by the iovec).
+    // Coalesce into the tail unless the write in flight points into it (an append may move it).
     auto& segs = out_->segs;
-    bool tail_free = !segs.empty() && !segs.back().shared && !(writing_ && segs.size() == 1) &&
+    bool tail_free = segs.size() > out_->in_flight && !segs.back().shared &&
                      segs.back().owned.size() + bytes.size() <= coalesce_limit;
     if (tail_free) {
         segs.back().owned.append(bytes);
@@ -89,6 +89,29 @@ send_status connection::send(shared_bytes bytes) {
     return st;
 }
 
+send_status connection::send_latest(shared_bytes bytes, std::uint8_t kind, bool* conflated) {
+    if (conflated) *conflated = false;
+    if (kind != 0 && out_ && out_->segs.size() > out_->in_flight && open()) {
+        segment& tail = out_->segs.back();
+        if (tail.kind == kind && tail.offset == 0) {
+            const size_t old_size = tail.size();
+            queued_ -= old_size;
+            send_status st = admit(bytes.size());
+            if (st == send_status::dropped) {
+                queued_ += old_size;  // keep the older state rather than nothing
+                return st;
+            }
+            tail.shared = std::move(bytes);
+            if (conflated) *conflated = true;
+            return st;
+        }
+    }
+    if (bytes.size() == 0) return open() ? send_status::ok : send_status::dropped;
+    send_status st = admit(bytes.size());
+    if (st != send_status::dropped) out_->segs.push_back(segment{{}, std::move(bytes), 0, kind});
+    return st;
+}
+
 void connection::flush() noexcept {
     if (!writing_ && has_output() && !failed_ && fd_ >= 0) start_write();
 }
@@ -104,6 +127,7 @@ void connection::start_write() {
         iov[n].iov_len = it->size() - it->offset;
     }
     writing_ = true;
+    out_->in_flight = n;
     write_op& op = out_->op;
     static_cast<io_op&>(op) = io_op{};
     op.complete = &write_done;
@@ -128,6 +152,7 @@ void connection::write_done(completion* c, int32_t res, uint32_t) {
 
 void connection::on_written(int32_t res) {
     writing_ = false;
+    if (out_) out_->in_flight = 0;
     if (res < 0) {
         if (res == -EAGAIN || res == -EINTR) {
             reactor::current().defer_flush(*this);

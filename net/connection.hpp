@@ -62,6 +62,10 @@ public:
     send_status send(std::string&& bytes);
     /// Queues a shared, immutable buffer (a broadcast frame encoded once for many connections).
     send_status send(shared_bytes bytes);
+    /// Like send(shared_bytes), for state that supersedes its predecessor (a KPI snapshot): when the
+    /// last queued buffer is one of the same nonzero `kind` that no write has started on, it is
+    /// replaced (conflated) instead of queuing both. `conflated` tells which happened.
+    send_status send_latest(shared_bytes bytes, std::uint8_t kind, bool* conflated = nullptr);
     size_t queued_bytes() const noexcept { return queued_; }
 
     /// Resumes once everything queued so far was written (or the connection failed).
@@ -85,6 +89,7 @@ private:
         std::string owned;
         shared_bytes shared;
         size_t offset = 0;
+        std::uint8_t kind = 0;  // send_latest()'s kind; 0 for everything else
         size_t size() const noexcept { return shared ? shared.size() : owned.size(); }
         const char* data() const noexcept { return shared ? shared.data() : owned.data(); }
     };
@@ -98,6 +103,7 @@ private:
         std::deque<segment> segs;
         write_op op;  // the write in flight (an io_op is 200 bytes: not worth keeping while idle)
         iovec iov[32];
+        uint32_t in_flight = 0;  // segments at the front that the write in flight points into
     };
     send_status admit(size_t n);
     bool has_output() const noexcept { return out_ && !out_->segs.empty(); }

@@ -32,8 +32,10 @@ announce() {
   done
 }
 
-say "starting build/cmake-release/tallyhub ${ARGS:-}"
+# The demo source makes the dashboard move without a broker; ARGS comes after and may override it.
+demo_args="--demo-rate ${DEMO_RATE:-50}"
+say "starting build/cmake-release/tallyhub $demo_args ${ARGS:-}"
 # ARGS is split on blanks on purpose: it holds several options.
 # shellcheck disable=SC2086
-build/cmake-release/tallyhub ${ARGS:-} | announce
+build/cmake-release/tallyhub $demo_args ${ARGS:-} | announce
 exit "${PIPESTATUS[0]}"

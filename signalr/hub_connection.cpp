@@ -43,14 +43,27 @@ void hub_connection::send_record(std::string_view record) {
     ep_.local().stats.records_out.add();
 }
 
-void hub_connection::send_frame(const shared_bytes& frame) {
+void hub_connection::send_frame(const shared_bytes& frame, std::uint8_t kind) {
     frame_batch();
-    last_sent_ = reactor::current().now();
+    const auto now = reactor::current().now();
+    last_sent_ = now;
     ep_.local().stats.records_out.add();
-    if (conn_.send(frame) == net::send_status::dropped && !close_) {
-        ep_.local().stats.slow_consumer_closes.add();
-        close("Connection closed with an error. The client does not read its messages fast enough.", true);
+    bool conflated = false;
+    const net::send_status st = kind == 0 ? conn_.send(frame) : conn_.send_latest(frame, kind, &conflated);
+    if (conflated) ep_.local().stats.conflated_frames.add();
+    if (st != net::send_status::dropped) {
+        over_limit_since_ = {};
+        return;
     }
+    if (close_) return;
+    // A dropped ordinary frame is a lost message: close now. A superseding one only leaves the client
+    // behind on state; close when that lasts past the grace period.
+    if (kind != 0) {
+        if (over_limit_since_ == std::chrono::steady_clock::time_point{}) over_limit_since_ = now;
+        if (now - over_limit_since_ < ep_.options().slow_client_grace) return;
+    }
+    ep_.local().stats.slow_consumer_closes.add();
+    close("Connection closed with an error. The client does not read its messages fast enough.", true);
 }
 
 void hub_connection::flush() noexcept { frame_batch(); }

@@ -49,8 +49,11 @@ public:
 
     /// Queues one complete record (0x1E included) for this loop turn's frame.
     void send_record(std::string_view record);
-    /// Queues a complete, shared WebSocket frame (a broadcast framed once per core).
-    void send_frame(const shared_bytes& frame);
+    /// Queues a complete, shared WebSocket frame (a broadcast framed once per core). A nonzero
+    /// `kind` marks superseding state: it may replace an unsent frame of the same kind, and when the
+    /// output is full it is skipped (the slow client keeps older state) for up to the endpoint's
+    /// slow_client_grace before the connection is closed.
+    void send_frame(const shared_bytes& frame, std::uint8_t kind = 0);
 
     /// Ends the connection: a Close message with `error` (if any) and allow_reconnect, then the
     /// WebSocket close handshake. Safe to call more than once; the first reason wins.
@@ -107,6 +110,7 @@ private:
     std::chrono::steady_clock::time_point created_;
     std::chrono::steady_clock::time_point last_received_;
     std::chrono::steady_clock::time_point last_sent_;
+    std::chrono::steady_clock::time_point over_limit_since_{};  // superseding frames did not fit
     std::string batch_;    // records of this loop turn, not yet framed
     std::string pending_;  // an incomplete record (split across WebSocket messages)
     std::unique_ptr<pending_close> close_;  // set once the connection is ending

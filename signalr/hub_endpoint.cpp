@@ -1,5 +1,7 @@
 #include "signalr/hub_endpoint.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "core/io.hpp"
@@ -242,6 +244,31 @@ void hub_endpoint::deliver_all(const std::string& record, const std::string& exc
     }
 }
 
+// Connections are sorted by which records they get (a bit per record); each distinct set is framed
+// once, records in the given order, so a tick costs one encode per set and one send per connection.
+void hub_endpoint::deliver_each(const std::vector<targeted_record>& records, std::uint8_t kind) {
+    auto& p = local();
+    if (p.by_id.empty() || records.empty()) return;
+    const std::size_t n = std::min<std::size_t>(records.size(), 64);
+    std::vector<std::pair<std::uint64_t, shared_bytes>> frames;  // a handful of distinct sets
+    for (auto& [id, c] : p.by_id) {
+        if (!c->handshaken() || c->closing()) continue;
+        std::uint64_t mask = 0;
+        for (std::size_t i = 0; i < n; ++i)
+            if (records[i].group.empty() || c->groups().contains(records[i].group)) mask |= std::uint64_t(1) << i;
+        if (mask == 0) continue;
+        auto it = std::find_if(frames.begin(), frames.end(), [mask](const auto& f) { return f.first == mask; });
+        if (it == frames.end()) {
+            std::string payload;
+            for (std::size_t i = 0; i < n; ++i)
+                if (mask & (std::uint64_t(1) << i)) payload += records[i].record;
+            frames.emplace_back(mask, frame_of(payload));
+            it = frames.end() - 1;
+        }
+        c->send_frame(it->second, kind);
+    }
+}
+
 void hub_endpoint::deliver_group(const std::string& group, const std::string& record, const std::string& except_id) {
     auto& p = local();
     auto it = p.groups.find(group);
@@ -266,6 +293,11 @@ static void on_every_core(unsigned cores, Fn fn) {
     for (unsigned i = 0; i < cores; ++i)
         if (i != self) smp::current().submit_to(i, fn);
     fn();
+}
+
+void hub_endpoint::send_each(std::vector<targeted_record> records, std::uint8_t kind) {
+    auto shared = std::make_shared<const std::vector<targeted_record>>(std::move(records));
+    on_every_core(cores_, [this, shared, kind] { deliver_each(*shared, kind); });
 }
 
 void hub_endpoint::send_all(std::string record, std::string_view except_id) {

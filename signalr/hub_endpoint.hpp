@@ -32,6 +32,12 @@
 
 namespace tallyhub::signalr {
 
+/// A record for everyone (empty `group`) or for the members of `group` (see send_each).
+struct targeted_record {
+    std::string group;
+    std::string record;  ///< a complete hub record, 0x1E included
+};
+
 struct hub_options {
     /// A Ping goes to a connection that was sent nothing for this long.
     std::chrono::milliseconds keep_alive_interval{15'000};
@@ -45,6 +51,9 @@ struct hub_options {
     std::size_t stream_buffer_capacity = 10;
     /// How long a negotiated connection token stays usable.
     std::chrono::milliseconds negotiate_ttl{15'000};
+    /// A connection whose superseding frames (send_each with a kind) find its output over the hard
+    /// limit for this long is closed; until then it keeps the last state that fit.
+    std::chrono::milliseconds slow_client_grace{5'000};
     /// Transports listed by negotiate (only WebSockets is served by this endpoint today).
     transports enabled;
 };
@@ -59,6 +68,7 @@ struct hub_counters {
     counter protocol_errors;
     counter timeouts;
     counter slow_consumer_closes;
+    counter conflated_frames;  ///< superseding frames that replaced an unsent predecessor
     gauge connections;
 };
 
@@ -94,6 +104,11 @@ public:
     void detach(hub_connection& c);
     /// Sends `record` to every connection except `except_id`, on every core.
     void send_all(std::string record, std::string_view except_id);
+    /// Sends every connection, on every core, the records meant for it (`group` empty: everyone;
+    /// else the group's members) as ONE WebSocket frame. A frame is encoded once per core for each
+    /// distinct set of records. A nonzero `kind` marks the frame as superseding state: a connection
+    /// whose previous frame of that kind has not started to leave gets the new one in its place.
+    void send_each(std::vector<targeted_record> records, std::uint8_t kind);
     void send_client(std::string_view connection_id, std::string record);
     void send_group(std::string_view group, std::string record, std::string_view except_id);
     void add_to_group(std::string_view connection_id, std::string_view group);
@@ -107,6 +122,7 @@ private:
     task<void> serve(net::connection& conn, std::string id, std::string input);
     void options_request(http::exchange& ex);
     void deliver_all(const std::string& record, const std::string& except_id);
+    void deliver_each(const std::vector<targeted_record>& records, std::uint8_t kind);
     void deliver_group(const std::string& group, const std::string& record, const std::string& except_id);
     void deliver_client(const std::string& id, const std::string& record);
     task<void> sweep_loop();

@@ -1,0 +1,253 @@
+#include "app/analytics.hpp"
+
+#include <chrono>
+#include <utility>
+
+#include "app/kpi_json.hpp"
+#include "core/log.hpp"
+#include "core/reactor.hpp"
+#include "core/shared_bytes.hpp"
+#include "core/smp.hpp"
+#include "signalr/hub.hpp"
+
+namespace tallyhub::app {
+
+namespace {
+
+// The frame kind of KPI broadcasts: a newer one replaces an unsent older one (net::connection::send_latest).
+constexpr std::uint8_t kpi_frame_kind = 1;
+
+std::shared_ptr<const published_metrics> make_published(kpi_snapshot snap) {
+    auto p = std::make_shared<published_metrics>();
+    p->snapshot = std::move(snap);
+    append_current_metrics(p->current_json, p->snapshot);
+    return p;
+}
+
+std::string record_of(std::string_view method, std::string arg) {
+    std::string args[] = {std::move(arg)};
+    return signalr::invocation_record(method, args);
+}
+
+}  // namespace
+
+struct analytics::core_part {
+    metric_shard shard;
+    std::shared_ptr<const published_metrics> latest;
+    std::unordered_set<net::connection*> sse;
+    analytics_counters stats;
+    bool running = false;
+    io::cancel_slot tick_wake;
+    io::cancel_slot heartbeat_wake;
+};
+
+analytics::analytics(analytics_options opts, unsigned cores)
+    : opts_(opts), cores_(cores == 0 ? 1 : cores), state_(opts.kpi) {
+    auto empty = make_published(state_.snapshot(now_ms()));
+    for (unsigned i = 0; i < cores_; ++i) {
+        parts_.push_back(std::make_unique<core_part>());
+        parts_.back()->latest = empty;
+    }
+    last_published_ = empty;
+}
+
+analytics::~analytics() = default;
+
+analytics::core_part& analytics::local() { return *parts_[reactor::current().core()]; }
+
+const analytics_counters& analytics::counters(unsigned i) const noexcept { return parts_[i]->stats; }
+
+const published_metrics& analytics::latest() const noexcept { return *parts_[reactor::current().core()]->latest; }
+
+std::int64_t analytics::now_ms() noexcept {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+result<void> analytics::apply(const order_event& e, std::int64_t at_ms) {
+    auto& p = local();
+    auto r = p.shard.apply(e, at_ms);
+    if (r) p.stats.orders_applied.add();
+    else p.stats.events_rejected.add();
+    return r;
+}
+
+result<void> analytics::apply(const payment_event& e, std::int64_t at_ms) {
+    auto& p = local();
+    auto r = p.shard.apply(e, at_ms);
+    if (r) p.stats.payments_applied.add();
+    else p.stats.events_rejected.add();
+    return r;
+}
+
+void analytics::start_core() {
+    auto& p = local();
+    p.running = true;
+    reactor::current().spawn(heartbeat_loop());
+    if (reactor::current().core() == 0) {
+        last_broadcast_ms_ = now_ms();
+        reactor::current().spawn(tick_loop());
+    }
+}
+
+void analytics::begin_drain_core() {
+    // The SSE sessions end when their reads stop; the connections then close.
+    for (net::connection* c : local().sse) c->stop_reading();
+}
+
+void analytics::stop_core() {
+    auto& p = local();
+    p.running = false;
+    p.tick_wake.cancel();
+    p.heartbeat_wake.cancel();
+}
+
+void analytics::add_sse(net::connection& c) {
+    auto& p = local();
+    p.sse.insert(&c);
+    p.stats.sse_clients.add(1);
+}
+
+void analytics::remove_sse(net::connection& c) {
+    auto& p = local();
+    if (p.sse.erase(&c) > 0) p.stats.sse_clients.sub(1);
+}
+
+// Ticks are scheduled on a fixed grid (next += tick), so a slow tick does not shift later ones; a tick
+// that falls more than one period behind is skipped rather than run twice in a row.
+task<void> analytics::tick_loop() {
+    auto& p = local();
+    std::vector<metric_delta> deltas;
+    auto next = std::chrono::steady_clock::now() + opts_.tick;
+    while (p.running) {
+        auto wait = next - std::chrono::steady_clock::now();
+        if (wait > std::chrono::nanoseconds::zero()) co_await io::sleep(wait).cancel_with(p.tick_wake);
+        if (!p.running) break;
+        next += opts_.tick;
+        if (auto now = std::chrono::steady_clock::now(); next < now) next = now + opts_.tick;
+
+        deltas.clear();
+        for (unsigned i = 1; i < cores_; ++i) {
+            auto take = [this, i] { return parts_[i]->shard.take_delta(); };
+            deltas.push_back(co_await smp::current().invoke_on(i, std::move(take)));
+        }
+        deltas.push_back(p.shard.take_delta());
+        tick(now_ms(), deltas);
+        // This core's storage goes back to its shard; the others' is freed (it was made on their core).
+        p.shard.recycle(std::move(deltas.back()));
+    }
+}
+
+void analytics::tick(std::int64_t now, std::vector<metric_delta>& deltas) {
+    auto& p = local();
+    p.stats.ticks.add();
+    for (const metric_delta& d : deltas) {
+        if (d.empty()) continue;
+        if (auto r = state_.merge(d, now); !r) {
+            p.stats.merge_errors.add();
+            log_error("tick: a shard delta of {} orders was not merged: {}", d.orders, r.err().reason);
+        }
+    }
+    kpi_snapshot snap = state_.snapshot(now);
+    pending_orders_ |= snap.orders_changed;
+    pending_payments_ |= snap.payments_changed;
+    pending_window_ |= snap.window_changed;
+    pending_batches_.insert(pending_batches_.end(), snap.batches.begin(), snap.batches.end());
+
+    const bool due = now - last_broadcast_ms_ >= opts_.broadcast_interval.count();
+    last_published_ = make_published(std::move(snap));
+    if (due) broadcast(now);
+    publish(last_published_, due);
+}
+
+// One record per hub method that has news; a connection gets the ones of the groups it is in, in
+// one frame. Batches closed since the last broadcast go out oldest first.
+void analytics::broadcast(std::int64_t now) {
+    last_broadcast_ms_ = now;
+    if (!pending_orders_ && !pending_payments_ && !pending_window_ && pending_batches_.empty()) return;
+    const kpi_snapshot& s = last_published_->snapshot;
+    std::vector<signalr::targeted_record> records;
+    if (pending_orders_) {
+        std::string arg;
+        append_metrics_update(arg, s);
+        records.push_back({"", record_of("ReceiveMetricsUpdate", std::move(arg))});
+    }
+    if (pending_payments_) {
+        std::string arg;
+        append_payment_metrics_update(arg, s);
+        records.push_back({"payments", record_of("ReceivePaymentMetricsUpdate", std::move(arg))});
+    }
+    if (pending_window_) {
+        std::string arg;
+        append_sliding_window_update(arg, s.window);
+        records.push_back({"window", record_of("ReceiveSlidingWindowUpdate", std::move(arg))});
+    }
+    for (const closed_batch& b : pending_batches_) {
+        if (records.size() >= 64) break;  // send_each's limit; at 100 orders a batch, far past any real rate
+        std::string arg;
+        append_batch_update(arg, b);
+        records.push_back({"batches", record_of("ReceiveBatchUpdate", std::move(arg))});
+    }
+    if (pending_batches_.size() + records.size() > 64 + 3)
+        log_warn("broadcast: {} closed batches, only the oldest went out", pending_batches_.size());
+    pending_orders_ = pending_payments_ = pending_window_ = false;
+    pending_batches_.clear();
+    local().stats.broadcasts.add();
+    if (endpoint_) endpoint_->send_each(std::move(records), kpi_frame_kind);
+}
+
+// Every core gets the snapshot; on broadcast ticks its SSE clients get the current metrics.
+void analytics::publish(std::shared_ptr<const published_metrics> snap, bool broadcast_tick) {
+    auto deliver = [this, snap, broadcast_tick] {
+        auto& p = local();
+        p.latest = snap;
+        if (!broadcast_tick || p.sse.empty()) return;
+        std::string event;
+        event.reserve(snap->current_json.size() + 8);
+        event += "data: ";
+        event += snap->current_json;
+        event += "\n\n";
+        shared_bytes frame(event);
+        for (net::connection* c : p.sse) c->send_latest(frame, kpi_frame_kind);
+    };
+    const unsigned self = unsigned(reactor::current().core());
+    for (unsigned i = 0; i < cores_; ++i)
+        if (i != self) smp::current().submit_to(i, deliver);
+    deliver();
+}
+
+task<void> analytics::heartbeat_loop() {
+    auto& p = local();
+    while (p.running) {
+        co_await io::sleep(opts_.sse_heartbeat).cancel_with(p.heartbeat_wake);
+        if (!p.running) break;
+        shared_bytes beat(std::string(": heartbeat\n\n"));
+        for (net::connection* c : p.sse) c->send(beat);
+    }
+}
+
+task<std::string> analytics::history_json(std::int64_t seconds) {
+    auto query = [this, seconds] {
+        std::vector<history_point> points;
+        state_.history(now_ms(), seconds, points);
+        std::string out;
+        append_history(out, points);
+        return out;
+    };
+    std::string json = co_await smp::current().invoke_on(0, std::move(query));
+    co_return json;
+}
+
+task<std::string> analytics::daily_sales_json(std::int64_t days) {
+    auto query = [this, days] {
+        std::vector<daily_sales_row> rows;
+        state_.daily(now_ms(), days, rows);
+        std::string out;
+        append_daily_sales(out, rows);
+        return out;
+    };
+    std::string json = co_await smp::current().invoke_on(0, std::move(query));
+    co_return json;
+}
+
+}  // namespace tallyhub::app

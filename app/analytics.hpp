@@ -1,0 +1,124 @@
+#pragma once
+// analytics: the engine that turns applied events into hub broadcasts (DESIGN §2).
+//
+// Lifecycle of one tick (default every 100 ms), driven by core 0:
+//   1. every core applies events to its own metric_shard with plain stores (apply_order/payment);
+//   2. core 0 collects each core's delta by message passing (invoke_on), merges them into the one
+//      kpi_state and takes an immutable kpi_snapshot;
+//   3. the snapshot and the JSON of the current metrics are published to every core (a message per
+//      core), where GetCurrentMetrics, new connections and SSE clients read them without crossing cores;
+//   4. at most once per broadcast interval (default 1 s, the seed's throttle) the changes accumulated
+//      since the previous broadcast are encoded ONCE as hub records and handed to the endpoint, which
+//      frames them once per core and sends each connection one frame (a conflatable one: a client that
+//      has not taken the previous tick's frame gets this one in its place).
+// The state lives on core 0; queries of it (GetHistory, GetDailySales) are invoke_on(0) round trips.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "app/events.hpp"
+#include "app/kpi_state.hpp"
+#include "app/metric_shard.hpp"
+#include "core/counters.hpp"
+#include "core/io.hpp"
+#include "core/task.hpp"
+#include "net/connection.hpp"
+#include "signalr/hub_endpoint.hpp"
+
+namespace tallyhub::app {
+
+struct analytics_options {
+    kpi_config kpi;
+    std::chrono::milliseconds tick{100};                 ///< shard collection and snapshot period
+    std::chrono::milliseconds broadcast_interval{1000};  ///< at most one broadcast per interval
+    std::chrono::milliseconds sse_heartbeat{15'000};     ///< comment line to idle SSE clients
+};
+
+/// Per-core counters of the engine, summed for /metrics.
+struct analytics_counters {
+    counter orders_applied;
+    counter payments_applied;
+    counter events_rejected;  ///< invalid bodies and amounts that would overflow
+    counter ticks;            ///< core 0 only
+    counter broadcasts;       ///< core 0 only
+    counter merge_errors;     ///< core 0 only: a delta refused because a total would overflow
+    gauge sse_clients;
+};
+
+/// What core 0 publishes to every core each tick.
+struct published_metrics {
+    kpi_snapshot snapshot;
+    std::string current_json;  ///< the ReceiveCurrentMetrics argument
+};
+
+/// Hub groups a MetricsHub connection joins by default (Subscribe/Unsubscribe).
+inline constexpr std::string_view stream_groups[] = {"payments", "window", "batches"};
+
+class analytics {
+public:
+    analytics(analytics_options opts, unsigned cores);
+    ~analytics();
+    analytics(const analytics&) = delete;
+    analytics& operator=(const analytics&) = delete;
+
+    /// The MetricsHub endpoint broadcasts go to (set before the cores start).
+    void set_endpoint(signalr::hub_endpoint* ep) noexcept { endpoint_ = ep; }
+    const analytics_options& options() const noexcept { return opts_; }
+
+    /// On each core once its reactor runs; core 0 starts the tick loop.
+    void start_core();
+    /// On each core when the server drains: SSE clients are let go.
+    void begin_drain_core();
+    /// On each core at shutdown: stops the loops.
+    void stop_core();
+
+    /// Applies one event to this core's shard (any core). Errors are counted and returned.
+    result<void> apply(const order_event& e, std::int64_t at_ms);
+    result<void> apply(const payment_event& e, std::int64_t at_ms);
+
+    /// The latest snapshot published to this core.
+    const published_metrics& latest() const noexcept;
+    /// GetHistory / GetDailySales: JSON answered by core 0's state.
+    task<std::string> history_json(std::int64_t seconds);
+    task<std::string> daily_sales_json(std::int64_t days);
+
+    /// SSE clients of this core (sse_metrics.cpp registers them).
+    void add_sse(net::connection& c);
+    void remove_sse(net::connection& c);
+
+    /// The counters of core `i`.
+    const analytics_counters& counters(unsigned i) const noexcept;
+    unsigned cores() const noexcept { return cores_; }
+
+    /// Unix milliseconds now (the wall clock: timestamps are shown to people).
+    static std::int64_t now_ms() noexcept;
+
+private:
+    struct core_part;
+    core_part& local();
+    task<void> tick_loop();
+    task<void> heartbeat_loop();
+    void tick(std::int64_t now_ms, std::vector<metric_delta>& deltas);
+    void broadcast(std::int64_t now_ms);
+    void publish(std::shared_ptr<const published_metrics> p, bool broadcast_tick);
+
+    analytics_options opts_;
+    unsigned cores_;
+    signalr::hub_endpoint* endpoint_ = nullptr;
+    std::vector<std::unique_ptr<core_part>> parts_;
+
+    // Core 0 only.
+    kpi_state state_;
+    std::int64_t last_broadcast_ms_ = 0;
+    bool pending_orders_ = false;
+    bool pending_payments_ = false;
+    bool pending_window_ = false;
+    std::vector<closed_batch> pending_batches_;
+    std::shared_ptr<const published_metrics> last_published_;
+};
+
+}  // namespace tallyhub::app
