@@ -1,5 +1,7 @@
 #include "app/admin.hpp"
 
+#include <algorithm>
+
 #include <chrono>
 
 #include "app/loop_monitor.hpp"
@@ -42,6 +44,64 @@ void readyz(runtime& rt, http::exchange& ex) {
     } else {
         ex.respond(200, json, R"({"status":"ready"})");
     }
+}
+
+// Sums of one per-core counter over the cores.
+template <typename Counters, typename Member>
+std::uint64_t sum_over(unsigned cores, const Counters& at, Member m) {
+    std::int64_t total = 0;
+    for (unsigned i = 0; i < cores; ++i) total += std::int64_t((at(i).*m).load());
+    return std::uint64_t(std::max<std::int64_t>(total, 0));
+}
+
+void add_hub_metrics(const runtime& rt, prometheus_text& p) {
+    using hc = signalr::hub_counters;
+    struct family {
+        const char* name;
+        const char* type;
+        const char* help;
+        counter hc::*total;  // null: the connections gauge
+    };
+    static const family families[] = {
+        {"tallyhub_signalr_connections", "gauge", "Open SignalR connections, by hub.", nullptr},
+        {"tallyhub_signalr_negotiations_total", "counter", "Negotiate requests answered, by hub.", &hc::negotiations},
+        {"tallyhub_signalr_messages_received_total", "counter", "WebSocket messages received, by hub.", &hc::messages_in},
+        {"tallyhub_signalr_records_sent_total", "counter", "Hub records and frames queued to clients, by hub.", &hc::records_out},
+        {"tallyhub_signalr_protocol_errors_total", "counter", "Connections closed for malformed or oversized input, by hub.",
+         &hc::protocol_errors},
+        {"tallyhub_signalr_slow_client_closes_total", "counter", "Connections closed because they did not read their output, by hub.",
+         &hc::slow_consumer_closes},
+        {"tallyhub_signalr_conflated_frames_total", "counter", "KPI frames that replaced an unsent older one (slow clients), by hub.",
+         &hc::conflated_frames},
+    };
+    for (const family& f : families) {
+        p.family(f.name, f.type, f.help);
+        for (const auto& ep : rt.endpoints) {
+            auto at = [&ep](unsigned i) -> const hc& { return ep->counters(i); };
+            std::uint64_t v = f.total ? sum_over(ep->cores(), at, f.total) : sum_over(ep->cores(), at, &hc::connections);
+            p.sample(f.name, v, {{"hub", ep->path()}});
+        }
+    }
+}
+
+void add_analytics_metrics(const runtime& rt, prometheus_text& p) {
+    if (!rt.engine) return;
+    const analytics& a = *rt.engine;
+    using ac = analytics_counters;
+    auto at = [&a](unsigned i) -> const ac& { return a.counters(i); };
+    p.family("tallyhub_events_applied_total", "counter", "Events counted into the KPIs, by type.");
+    p.sample("tallyhub_events_applied_total", sum_over(a.cores(), at, &ac::orders_applied), {{"type", "OrderCreated"}});
+    p.sample("tallyhub_events_applied_total", sum_over(a.cores(), at, &ac::payments_applied), {{"type", "PaymentProcessed"}});
+    p.family("tallyhub_events_rejected_total", "counter", "Events refused (invalid body, amount overflow).");
+    p.sample("tallyhub_events_rejected_total", sum_over(a.cores(), at, &ac::events_rejected));
+    p.family("tallyhub_ticks_total", "counter", "Shard merges and KPI snapshots.");
+    p.sample("tallyhub_ticks_total", sum_over(a.cores(), at, &ac::ticks));
+    p.family("tallyhub_kpi_broadcasts_total", "counter", "KPI broadcasts sent (at most one per --broadcast-interval).");
+    p.sample("tallyhub_kpi_broadcasts_total", sum_over(a.cores(), at, &ac::broadcasts));
+    p.family("tallyhub_merge_errors_total", "counter", "Shard deltas refused at the merge (a total would overflow).");
+    p.sample("tallyhub_merge_errors_total", sum_over(a.cores(), at, &ac::merge_errors));
+    p.family("tallyhub_sse_clients", "gauge", "Open /sse/metrics streams.");
+    p.sample("tallyhub_sse_clients", sum_over(a.cores(), at, &ac::sse_clients));
 }
 
 task<void> metrics(runtime* rt, http::exchange& ex) {
@@ -88,6 +148,8 @@ task<void> metrics(runtime* rt, http::exchange& ex) {
     p.family("tallyhub_output_dropped_total", "counter", "Sends refused because a connection's output passed its hard limit.");
     p.sample("tallyhub_output_dropped_total", stats.sum(&net::net_counters::sends_dropped));
     p.histogram_us("tallyhub_loop_lag_seconds", "How late reactor loops woke from a 100 ms sleep.", lag);
+    add_hub_metrics(*rt, p);
+    add_analytics_metrics(*rt, p);
     ex.respond(200, "text/plain; version=0.0.4; charset=utf-8", p.text());
 }
 

@@ -28,7 +28,7 @@ public:
     /// Replaces the text; false (and unchanged) if `s` is longer than N.
     bool assign(std::string_view s) noexcept {
         if (s.size() > N) return false;
-        std::memcpy(data_, s.data(), s.size());
+        if (!s.empty()) std::memcpy(data_, s.data(), s.size());  // an empty view may have a null data()
         size_ = static_cast<std::uint8_t>(s.size());
         return true;
     }
