@@ -1,5 +1,7 @@
 #include "app/events.hpp"
 
+#include "signalr/json_value.hpp"
+
 #include <simdjson.h>
 
 #include <cstring>
@@ -28,7 +30,6 @@ constexpr error bad_field = make_error(event_errc::bad_field, "optional text pro
 constexpr error too_long = make_error(event_errc::too_long, "identifier longer than 64 bytes");
 constexpr error too_large = make_error(event_errc::body_too_large, "body too large");
 
-constexpr int max_depth = 64;
 
 // ASCII case-insensitive equality against a lower-case literal.
 bool key_is(std::string_view key, std::string_view lower) noexcept {
@@ -47,52 +48,10 @@ std::string_view trim_right(std::string_view s) noexcept {
     return s;
 }
 
-// On-Demand checks a value only when it is read; unknown properties are walked here so that a body
-// with `[1,,2]` hidden in a field we do not use is still rejected as not JSON.
-bool validate(od::value v, int depth) {
-    if (depth > max_depth) return false;
-    od::json_type t;
-    if (v.type().get(t)) return false;
-    switch (t) {
-    case od::json_type::array: {
-        od::array a;
-        if (v.get_array().get(a)) return false;
-        for (auto element : a) {
-            od::value ev;
-            if (element.get(ev) || !validate(ev, depth + 1)) return false;
-        }
-        return true;
-    }
-    case od::json_type::object: {
-        od::object o;
-        if (v.get_object().get(o)) return false;
-        for (auto entry : o) {
-            od::field f;
-            std::string_view key;
-            if (std::move(entry).get(f) || f.unescaped_key().get(key)) return false;
-            if (!validate(f.value(), depth + 1)) return false;
-        }
-        return true;
-    }
-    case od::json_type::number: {
-        double d;
-        return !v.get_double().get(d);
-    }
-    case od::json_type::string: {
-        std::string_view s;
-        return !v.get_string().get(s);
-    }
-    case od::json_type::boolean: {
-        bool b;
-        return !v.get_bool().get(b);
-    }
-    case od::json_type::null: {
-        bool n = false;
-        return !v.is_null().get(n) && n;
-    }
-    }
-    return false;
-}
+// On-Demand checks a value only when it is read; unknown properties are walked (by the SignalR
+// library's validator, the same check hub messages get) so that a body with `[1,,2]` hidden in a
+// field we do not use is still rejected as not JSON.
+bool validate(od::value v, int depth) { return signalr::json_value::validate(v, depth); }
 
 // True when the text has a non-zero digit in its significand ("-0.000" is zero, "-0.00001" is not).
 bool has_nonzero_digit(std::string_view text) noexcept {
