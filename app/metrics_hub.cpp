@@ -54,6 +54,9 @@ void define_metrics_hub(signalr::hub& h, analytics& engine) {
     h.method("GetCurrentMetrics", [a](hub_call&) { return json_text{a->latest().current_json}; });
     h.method("GetHistory", [a](hub_call&, std::int64_t seconds) { return history_of(*a, seconds); });
     h.method("GetDailySales", [a](hub_call&, std::int64_t days) { return daily_sales_of(*a, days); });
+    // The lambda is the coroutine itself, as in the test hub's streams (its capture lives in the hub,
+    // which outlives every call): a plain lambda returning a separate coroutine's task<void> here
+    // trapped on that coroutine's first resume under g++ 12 (SIGILL in its resume switch).
     h.stream("StreamMetrics", [a](hub_call&, stream_writer& w, std::int64_t interval_ms) -> task<void> {
         if (interval_ms < min_stream_interval_ms || interval_ms > max_stream_interval_ms)
             throw hub_error("intervalMs must be between 10 and 60000.");
