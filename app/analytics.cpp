@@ -182,14 +182,17 @@ void analytics::broadcast(std::int64_t now) {
         append_sliding_window_update(arg, s.window);
         records.push_back({"window", record_of("ReceiveSlidingWindowUpdate", std::move(arg))});
     }
+    // send_each takes at most 64 records; at 100 orders a batch that is far past any real rate.
+    std::size_t sent_batches = 0;
     for (const closed_batch& b : pending_batches_) {
-        if (records.size() >= 64) break;  // send_each's limit; at 100 orders a batch, far past any real rate
+        if (records.size() >= 64) break;
         std::string arg;
         append_batch_update(arg, b);
         records.push_back({"batches", record_of("ReceiveBatchUpdate", std::move(arg))});
+        ++sent_batches;
     }
-    if (pending_batches_.size() + records.size() > 64 + 3)
-        log_warn("broadcast: {} closed batches, only the oldest went out", pending_batches_.size());
+    if (sent_batches < pending_batches_.size())
+        log_warn("broadcast: {} closed batches, only the oldest {} went out", pending_batches_.size(), sent_batches);
     pending_orders_ = pending_payments_ = pending_window_ = false;
     pending_batches_.clear();
     local().stats.broadcasts.add();
