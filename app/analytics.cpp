@@ -225,7 +225,9 @@ task<void> analytics::heartbeat_loop() {
         co_await io::sleep(opts_.sse_heartbeat).cancel_with(p.heartbeat_wake);
         if (!p.running) break;
         shared_bytes beat(std::string(": heartbeat\n\n"));
-        for (net::connection* c : p.sse) c->send(beat);
+        // A client that has not read even the heartbeats since its queue filled is gone for good.
+        for (net::connection* c : p.sse)
+            if (c->send(beat) == net::send_status::dropped) c->stop_reading();
     }
 }
 

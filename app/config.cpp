@@ -204,6 +204,8 @@ std::vector<option_spec> option_table(unsigned online_cpus) {
                      "queued output per connection past which KPI updates conflate"));
     t.push_back(make_option("output-hard-limit", &config::output_hard_limit, size_codec(1),
                      "queued output per connection past which it is closed"));
+    t.push_back(make_option("tcp-send-buffer", &config::tcp_send_buffer, size_codec(0),
+                     "kernel send buffer (SO_SNDBUF) of each client socket; 0: the kernel's autotuning"));
     t.push_back(make_list_option("cors-origin", &config::cors_origins, origin_codec(),
                           "origins allowed for cross-origin requests, or *"));
     t.push_back(make_option("keep-alive-interval", &config::keep_alive_interval, duration_codec(false),

@@ -37,6 +37,7 @@ struct config {
     std::size_t max_connections = 19000;        ///< across all cores
     std::size_t output_soft_limit = 256 * 1024; ///< per connection: past it, updates conflate
     std::size_t output_hard_limit = 4 * 1024 * 1024;  ///< per connection: past it, the connection closes
+    std::size_t tcp_send_buffer = 0;            ///< SO_SNDBUF of client sockets; 0: kernel autotuning
     std::vector<std::string> cors_origins;      ///< allowed Origin values; "*" allows any
     std::chrono::nanoseconds keep_alive_interval = std::chrono::seconds(15);  ///< SignalR server Ping interval
     std::chrono::nanoseconds client_timeout = std::chrono::seconds(30);       ///< SignalR silent-client limit

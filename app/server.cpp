@@ -5,9 +5,11 @@
 #include "app/test_hub.hpp"
 
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <climits>
 #include <cstdio>
 #include <filesystem>
 #include <thread>
@@ -95,7 +97,13 @@ void start_core(runtime* rt, unsigned core, int http_fd, int admin_fd, std::atom
     auto opts = server_options_of(rt->cfg, rt->cores->count());
     st.http = std::make_unique<http::server>(opts, &rt->main_routes, rt->files.get());
     http::server* srv = st.http.get();
-    st.http_listener = std::make_unique<net::tcp_listener>(http_fd, [srv](int fd) { srv->accept(fd); });
+    const int sndbuf = static_cast<int>(std::min<std::size_t>(rt->cfg.tcp_send_buffer, INT_MAX / 2));
+    st.http_listener = std::make_unique<net::tcp_listener>(http_fd, [srv, sndbuf](int fd) {
+        // A small kernel buffer bounds per-connection kernel memory at high fan-out and makes a
+        // slow client show up in the output queue (conflation) sooner.
+        if (sndbuf > 0) ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+        srv->accept(fd);
+    });
     loop.spawn(st.http_listener->run());
     if (admin_fd >= 0) {
         http::server_options admin_opts = opts;

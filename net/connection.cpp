@@ -47,9 +47,9 @@ read_result connection::read_awaiter::await_resume() noexcept {
     return {{}, e.res};
 }
 
-send_status connection::admit(size_t n) {
+send_status connection::admit(size_t n, size_t headroom) {
     if (!open()) return send_status::dropped;
-    if (queued_ + n > limits_.output_hard_limit) {
+    if (queued_ + n > limits_.output_hard_limit + headroom) {
         local_stats().sends_dropped.add();
         return send_status::dropped;
     }
@@ -72,6 +72,13 @@ send_status connection::send(std::string_view bytes) {
     } else {
         segs.push_back(segment{std::string(bytes), {}, 0});
     }
+    return st;
+}
+
+send_status connection::send_closing(std::string_view bytes) {
+    if (bytes.empty()) return open() ? send_status::ok : send_status::dropped;
+    send_status st = admit(bytes.size(), closing_headroom);
+    if (st != send_status::dropped) out_->segs.push_back(segment{std::string(bytes), {}, 0});
     return st;
 }
 

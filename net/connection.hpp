@@ -66,6 +66,10 @@ public:
     /// last queued buffer is one of the same nonzero `kind` that no write has started on, it is
     /// replaced (conflated) instead of queuing both. `conflated` tells which happened.
     send_status send_latest(shared_bytes bytes, std::uint8_t kind, bool* conflated = nullptr);
+    /// Queues the last bytes of a connection (a protocol Close) even past the hard limit, by at
+    /// most `closing_headroom`: a client closed for being slow still learns why.
+    send_status send_closing(std::string_view bytes);
+    static constexpr size_t closing_headroom = 4096;
     size_t queued_bytes() const noexcept { return queued_; }
 
     /// Resumes once everything queued so far was written (or the connection failed).
@@ -105,7 +109,7 @@ private:
         iovec iov[32];
         uint32_t in_flight = 0;  // segments at the front that the write in flight points into
     };
-    send_status admit(size_t n);
+    send_status admit(size_t n, size_t headroom = 0);
     bool has_output() const noexcept { return out_ && !out_->segs.empty(); }
     void start_write();
     static void write_done(completion* c, int32_t res, uint32_t flags);

@@ -68,7 +68,8 @@ void hub_connection::send_frame(const shared_bytes& frame, std::uint8_t kind) {
 
 void hub_connection::flush() noexcept { frame_batch(); }
 
-void hub_connection::frame_batch() {
+// `closing`: the connection's last frame, which may pass the hard limit a little (see send_closing).
+void hub_connection::frame_batch(bool closing) {
     if (batch_.empty()) return;
     auto header = ws::server_frame_header(ws::opcode::text, batch_.size());
     std::string frame;
@@ -76,7 +77,8 @@ void hub_connection::frame_batch() {
     frame += header.view();
     frame += batch_;
     std::string().swap(batch_);  // freed: an idle connection keeps no output buffer
-    if (conn_.send(std::move(frame)) == net::send_status::dropped && !close_) {
+    const auto st = closing ? conn_.send_closing(frame) : conn_.send(std::move(frame));
+    if (st == net::send_status::dropped && !close_) {
         ep_.local().stats.slow_consumer_closes.add();
         close("Connection closed with an error. The client does not read its messages fast enough.", true);
     }
@@ -505,13 +507,13 @@ task<void> hub_connection::finish() {
         json_protocol::write(m, record);
         send_record(record);
     }
-    frame_batch();
+    frame_batch(true);
     reactor::current().cancel_flush(*this);
     if (conn_.open()) {
         if (pc.ws_code == 0)
-            conn_.send(ws::encode_close_empty());
+            conn_.send_closing(ws::encode_close_empty());
         else
-            conn_.send(ws::encode_close(pc.ws_code, pc.ws_reason));
+            conn_.send_closing(ws::encode_close(pc.ws_code, pc.ws_reason));
     }
 }
 

@@ -98,7 +98,7 @@ private:
     void send_completion(std::string_view id, const call_result& r);
     void send_completion_error(std::string_view id, std::string_view error);
     task<void> finish();
-    void frame_batch();
+    void frame_batch(bool closing = false);
     void stop_reading();
 
     hub_endpoint& ep_;

@@ -131,6 +131,20 @@ export class TallyhubServer {
   /** The test hub's URL (http://…/hubs/test), as given to HubConnectionBuilder.withUrl. */
   get hubUrl() { return this.url('/hubs/test'); }
 
+  /** URL of `pathname` on the admin listener (/metrics, /healthz, /readyz). */
+  adminUrl(pathname = '/metrics') { return `http://${this.host}:${this.adminPort}${pathname}`; }
+
+  /** The value of one Prometheus sample from /metrics, e.g. metric('x_total', { hub: '/hubs/metrics' }); NaN if absent. */
+  async metric(name, labels = {}) {
+    const text = await (await fetch(this.adminUrl('/metrics'))).text();
+    const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(',');
+    const key = want ? `${name}{${want}}` : name;
+    for (const line of text.split('\n')) {
+      if (line.startsWith(`${key} `)) return Number(line.slice(key.length + 1));
+    }
+    return NaN;
+  }
+
   /** ws://127.0.0.1:PORT + pathname. */
   wsUrl(pathname = '/hubs/test') { return `ws://${this.host}:${this.httpPort}${pathname}`; }
 
