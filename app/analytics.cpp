@@ -1,5 +1,6 @@
 #include "app/analytics.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <utility>
 
@@ -29,10 +30,17 @@ std::string record_of(std::string_view method, std::string arg) {
     return signalr::invocation_record(method, args);
 }
 
+struct epoch_delta {
+    metric_delta delta;
+    std::uint64_t epoch;
+};
+
 }  // namespace
 
 struct analytics::core_part {
     metric_shard shard;
+    std::uint64_t epoch = 1;  // the delta being filled; the tick that takes it commits this epoch
+    std::vector<commit_listener*> listeners;
     std::shared_ptr<const published_metrics> latest;
     std::unordered_set<net::connection*> sse;
     analytics_counters stats;
@@ -80,6 +88,15 @@ result<void> analytics::apply(const payment_event& e, std::int64_t at_ms) {
     return r;
 }
 
+std::uint64_t analytics::epoch() const noexcept { return parts_[reactor::current().core()]->epoch; }
+
+void analytics::add_commit_listener(commit_listener& l) { local().listeners.push_back(&l); }
+
+void analytics::remove_commit_listener(commit_listener& l) {
+    auto& v = local().listeners;
+    v.erase(std::remove(v.begin(), v.end(), &l), v.end());
+}
+
 void analytics::start_core() {
     auto& p = local();
     p.running = true;
@@ -118,6 +135,7 @@ void analytics::remove_sse(net::connection& c) {
 task<void> analytics::tick_loop() {
     auto& p = local();
     std::vector<metric_delta> deltas;
+    std::vector<std::uint64_t> epochs(cores_, 0);  // the epoch of each core's delta in this tick
     auto next = std::chrono::steady_clock::now() + opts_.tick;
     while (p.running) {
         auto wait = next - std::chrono::steady_clock::now();
@@ -128,13 +146,35 @@ task<void> analytics::tick_loop() {
 
         deltas.clear();
         for (unsigned i = 1; i < cores_; ++i) {
-            auto take = [this, i] { return parts_[i]->shard.take_delta(); };
-            deltas.push_back(co_await smp::current().invoke_on(i, std::move(take)));
+            auto take = [this, i] {
+                epoch_delta d{parts_[i]->shard.take_delta(), parts_[i]->epoch++};
+                return d;
+            };
+            epoch_delta d = co_await smp::current().invoke_on(i, std::move(take));
+            deltas.push_back(std::move(d.delta));
+            epochs[i] = d.epoch;
         }
         deltas.push_back(p.shard.take_delta());
+        epochs[0] = p.epoch++;
         tick(now_ms(), deltas);
+        // Commit means "merged" here; with a durable store it is the store's commit of this tick.
+        notify_committed(epochs);
         // This core's storage goes back to its shard; the others' is freed (it was made on their core).
         p.shard.recycle(std::move(deltas.back()));
+    }
+}
+
+// Each core's listeners hear the epoch of the delta this tick took from that core.
+void analytics::notify_committed(const std::vector<std::uint64_t>& epochs) {
+    const unsigned self = unsigned(reactor::current().core());
+    for (unsigned i = 0; i < cores_; ++i) {
+        auto tell = [this, e = epochs[i]] {
+            for (commit_listener* l : std::vector<commit_listener*>(local().listeners)) l->committed(e);
+        };
+        if (i == self)
+            tell();
+        else
+            smp::current().submit_to(i, std::move(tell));
     }
 }
 

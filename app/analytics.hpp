@@ -55,6 +55,16 @@ struct published_metrics {
     std::string current_json;  ///< the ReceiveCurrentMetrics argument
 };
 
+/// Told on its core when the events applied there up to an epoch are committed (AMQP settlement).
+class commit_listener {
+public:
+    /// Every event applied on this core while analytics::epoch() was <= `epoch` is committed.
+    virtual void committed(std::uint64_t epoch) = 0;
+
+protected:
+    ~commit_listener() = default;
+};
+
 /// Hub groups a MetricsHub connection joins by default (Subscribe/Unsubscribe).
 inline constexpr std::string_view stream_groups[] = {"payments", "window", "batches"};
 
@@ -79,6 +89,13 @@ public:
     /// Applies one event to this core's shard (any core). Errors are counted and returned.
     result<void> apply(const order_event& e, std::int64_t at_ms);
     result<void> apply(const payment_event& e, std::int64_t at_ms);
+
+    /// This core's collection epoch: an event applied now is committed once a commit_listener hears
+    /// committed(e) with e >= this value. Advances each tick when core 0 takes this core's delta.
+    std::uint64_t epoch() const noexcept;
+    /// Listeners on this core (each removes itself before it goes away).
+    void add_commit_listener(commit_listener& l);
+    void remove_commit_listener(commit_listener& l);
 
     /// The latest snapshot published to this core.
     const published_metrics& latest() const noexcept;
@@ -105,6 +122,7 @@ private:
     void tick(std::int64_t now_ms, std::vector<metric_delta>& deltas);
     void broadcast(std::int64_t now_ms);
     void publish(std::shared_ptr<const published_metrics> p, bool broadcast_tick);
+    void notify_committed(const std::vector<std::uint64_t>& epochs);
 
     analytics_options opts_;
     unsigned cores_;
