@@ -8,6 +8,7 @@ cd "$repo_root"
 
 scripts/install-deps.sh build
 scripts/build.sh cmake-release tallyhub
+scripts/build-web.sh
 
 # Rewrites the server's listener lines into URLs a browser on this machine can open.
 announce() {

@@ -102,6 +102,8 @@ for config in "${built[@]}"; do
     meson-asan) run_meson_test ;;
   esac
 done
+scripts/build-web.sh --test || failures+=("web: dashboard build, tsc --noEmit or node --test failed")
+passed=$((passed + $(tap_count "$log_dir/web.tap" pass))); failed=$((failed + $(tap_count "$log_dir/web.tap" fail)))
 
 services_stop
 
