@@ -1,5 +1,7 @@
 #include "app/config.hpp"
 
+#include "app/amqp_url.hpp"
+
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -176,6 +178,23 @@ codec<std::string> origin_codec() {
     return {"ORIGIN", parse_origin, [](const std::string& s) { return s; }};
 }
 
+// Like text_codec, but never shown.
+codec<std::string> secret_codec(std::string type_name) {
+    codec<std::string> c = text_codec(std::move(type_name));
+    c.format = [](const std::string& s) { return std::string(s.empty() ? "" : "***"); };
+    return c;
+}
+
+// Validated at parse time; run_server parses it again into a broker_url.
+codec<std::string> broker_url_codec() {
+    return {"URL",
+            [](std::string_view text) {
+                (void)parse_broker_url(text);
+                return std::string(text);
+            },
+            [](const std::string& s) { return parse_broker_url(s).redacted(); }};
+}
+
 // The option table: the one place an option is declared. Order is the order of --help.
 std::vector<option_spec> option_table(unsigned online_cpus) {
     std::vector<option_spec> t;
@@ -226,6 +245,20 @@ std::vector<option_spec> option_table(unsigned online_cpus) {
                      "a dashboard whose output stays over --output-hard-limit this long is closed"));
     t.push_back(make_option("sse-heartbeat", &config::sse_heartbeat, duration_codec(false),
                      "comment line sent to idle /sse/metrics clients this often"));
+    t.push_back(make_option("amqp-listen", &config::amqp_listen, optional_endpoint_codec(),
+                     "AMQP 1.0 listener for producers; port 0 picks a free port; \"off\" disables it"));
+    t.push_back(make_option("amqp-user", &config::amqp_user, text_codec("USER"),
+                     "AMQP listener: SASL PLAIN user (PLAIN is offered only when set)"));
+    t.push_back(make_option("amqp-password", &config::amqp_password, secret_codec("PASSWORD"),
+                     "AMQP listener: SASL PLAIN password"));
+    t.push_back(make_option("amqp-anonymous", &config::amqp_anonymous, bool_codec(),
+                     "AMQP listener: offer SASL ANONYMOUS"));
+    t.push_back(make_option("amqp-credit", &config::amqp_credit, count_codec(1, 1'000'000),
+                     "AMQP: deliveries a link may have unsettled (settled after each tick's commit)"));
+    t.push_back(make_option("amqp-max-message", &config::amqp_max_message, size_codec(1024),
+                     "AMQP: largest message accepted (a larger one detaches its link)"));
+    t.push_back(make_list_option("amqp-url", &config::amqp_urls, broker_url_codec(),
+                          "broker queue or subscription to consume: amqp://user:pass@host:port/address"));
     t.push_back(make_option("demo-rate", &config::demo_rate, count_codec(0, 1'000'000),
                      "synthetic orders and payments per second, generated in-process (0: off)"));
     t.push_back(make_option("demo-seed", &config::demo_seed, count_codec(0, UINT32_MAX),
@@ -252,6 +285,10 @@ void check_consistency(const config& cfg) {
         throw config_error("--output-soft-limit " + format_byte_size(cfg.output_soft_limit) +
                            " is above --output-hard-limit " + format_byte_size(cfg.output_hard_limit));
     }
+    if (cfg.amqp_user.empty() != cfg.amqp_password.empty())
+        throw config_error("--amqp-user and --amqp-password go together (SASL PLAIN)");
+    if (cfg.amqp_listen && !cfg.amqp_anonymous && cfg.amqp_user.empty())
+        throw config_error("--amqp-anonymous false needs --amqp-user/--amqp-password, or --amqp-listen off");
 }
 
 // A CLI11 message on one line.

@@ -48,6 +48,13 @@ struct config {
     std::chrono::nanoseconds window = std::chrono::minutes(5);                    ///< sliding window length
     std::chrono::nanoseconds slow_client_grace = std::chrono::seconds(5);  ///< output full this long → close
     std::chrono::nanoseconds sse_heartbeat = std::chrono::seconds(15);     ///< SSE comment interval
+    std::optional<endpoint> amqp_listen = endpoint::ipv4(INADDR_ANY, 5672);  ///< producers' listener; empty: off
+    std::string amqp_user;                      ///< PLAIN user of the listener; empty: PLAIN not offered
+    std::string amqp_password;
+    bool amqp_anonymous = true;                 ///< the listener offers SASL ANONYMOUS
+    std::size_t amqp_credit = 1000;             ///< unsettled deliveries per link
+    std::size_t amqp_max_message = 1024 * 1024; ///< largest message accepted
+    std::vector<std::string> amqp_urls;         ///< brokers to consume from
     std::size_t demo_rate = 0;                  ///< synthetic events per second (0: off)
     std::size_t demo_seed = 1;                  ///< seed of the synthetic events
     bool test_hub = false;                      ///< serve /hubs/test

@@ -1,4 +1,5 @@
 #include "app/config.hpp"
+#include "app/amqp_url.hpp"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -106,6 +107,15 @@ std::vector<option_case> every_option() {
         {"max-connections", "50000", [](const config& c) { return c.max_connections == 50000; }},
         {"output-soft-limit", "64KiB", [](const config& c) { return c.output_soft_limit == 65536; }},
         {"output-hard-limit", "8MiB", [](const config& c) { return c.output_hard_limit == 8388608; }},
+        {"tcp-send-buffer", "16KiB", [](const config& c) { return c.tcp_send_buffer == 16384; }},
+        {"amqp-listen", "127.0.0.1:5673", [](const config& c) { return c.amqp_listen && c.amqp_listen->port() == 5673; }},
+        {"amqp-listen", "off", [](const config& c) { return !c.amqp_listen; }},
+        {"amqp-credit", "250", [](const config& c) { return c.amqp_credit == 250; }},
+        {"amqp-max-message", "64KiB", [](const config& c) { return c.amqp_max_message == 65536; }},
+        {"amqp-url", "amqp://guest:guest@127.0.0.1:5672//amq/queue/orders",
+         [](const config& c) {
+             return c.amqp_urls == std::vector<std::string>{"amqp://guest:guest@127.0.0.1:5672//amq/queue/orders"};
+         }},
         {"cors-origin", "https://a.example,http://b.example:8080",
          [](const config& c) {
              return c.cors_origins == std::vector<std::string>{"https://a.example", "http://b.example:8080"};
@@ -222,6 +232,48 @@ TEST(Config, ConfigFileAcceptsCommentsUnderscoresAndIniSyntax) {
     EXPECT_EQ(r.outcome.cfg.idle_timeout, 90s);
 }
 
+TEST(Config, AmqpListenerCredentialsAndBrokerUrls) {
+    auto plain = run({"--amqp-user", "ingest", "--amqp-password", "s3cret", "--amqp-anonymous", "false"});
+    ASSERT_FALSE(plain.outcome.exit_code) << plain.err;
+    EXPECT_EQ(plain.outcome.cfg.amqp_user, "ingest");
+    EXPECT_EQ(plain.outcome.cfg.amqp_password, "s3cret");
+    EXPECT_FALSE(plain.outcome.cfg.amqp_anonymous);
+    expect_rejected(run({"--amqp-user", "ingest"}),
+                    "tallyhub: --amqp-user and --amqp-password go together (SASL PLAIN)");
+    expect_rejected(run({"--amqp-anonymous", "false"}),
+                    "tallyhub: --amqp-anonymous false needs --amqp-user/--amqp-password, or --amqp-listen off");
+    auto closed = run({"--amqp-anonymous", "false", "--amqp-listen", "off"});
+    EXPECT_FALSE(closed.outcome.exit_code) << closed.err;
+
+    auto two = run({"--amqp-url", "amqp://127.0.0.1/orders", "--amqp-url", "amqp://u:p@[::1]:5673/events%2Fsubscriptions%2Fbilling"});
+    ASSERT_FALSE(two.outcome.exit_code) << two.err;
+    ASSERT_EQ(two.outcome.cfg.amqp_urls.size(), 2u);
+    broker_url a = parse_broker_url(two.outcome.cfg.amqp_urls[0]);
+    EXPECT_EQ(a.where.to_string(), "127.0.0.1:5672") << "default port";
+    EXPECT_FALSE(a.has_user) << "no user info: ANONYMOUS";
+    EXPECT_EQ(a.address, "orders");
+    broker_url b = parse_broker_url(two.outcome.cfg.amqp_urls[1]);
+    EXPECT_EQ(b.where.to_string(), "[::1]:5673");
+    EXPECT_EQ(b.user, "u");
+    EXPECT_EQ(b.password, "p");
+    EXPECT_EQ(b.address, "events/subscriptions/billing");
+    EXPECT_EQ(b.redacted(), "amqp://u:***@[::1]:5673/events/subscriptions/billing") << "no password in logs";
+    broker_url rabbit = parse_broker_url("amqp://guest:guest@localhost:5672//amq/queue/orders?vhost=prod");
+    EXPECT_EQ(rabbit.address, "/amq/queue/orders");
+    EXPECT_EQ(rabbit.vhost, "prod");
+    EXPECT_EQ(rabbit.where.to_string(), "127.0.0.1:5672");
+
+    expect_rejected(run({"--amqp-url", "amqps://h:5671/q"}),
+                    "tallyhub: --amqp-url: amqps:// (TLS) is not supported; use amqp:// on a trusted network or a "
+                    "TLS-terminating proxy");
+    expect_rejected(run({"--amqp-url", "http://h/q"}), "tallyhub: --amqp-url: must start with amqp://");
+    expect_rejected(run({"--amqp-url", "amqp://127.0.0.1:5672"}),
+                    "tallyhub: --amqp-url: no address: write amqp://host:port/ADDRESS");
+    expect_rejected(run({"--amqp-url", "amqp://127.0.0.1/q?durable=1"}),
+                    "tallyhub: --amqp-url: unknown parameter 'durable' (known: vhost)");
+    expect_rejected(run({"--amqp-url", "amqp://broker.example/q"}), "tallyhub: --amqp-url: invalid host \"broker.example\" (expected an IPv4 address, [IPv6 address], localhost or *)");
+}
+
 TEST(Config, ConfigFileErrors) {
     std::string missing = ::testing::TempDir() + "tallyhub_config_test_missing.toml";
     expect_rejected(run({"--config", missing}),
@@ -231,9 +283,9 @@ TEST(Config, ConfigFileErrors) {
 
     auto typo = write_file("typo.toml", "htp = 1.2.3.4:80\n");
     expect_rejected(run({"--config", typo}), "tallyhub: --config: " + typo + ": unknown option \"htp\" (see --help)");
-    auto section = write_file("section.toml", "[amqp]\nurl = amqp://x\n");
+    auto section = write_file("section.toml", "[redis]\nhost = x\n");
     expect_rejected(run({"--config", section}),
-                    "tallyhub: --config: " + section + ": unknown option \"amqp-url\" (see --help)");
+                    "tallyhub: --config: " + section + ": unknown option \"redis-host\" (see --help)");
     auto nested = write_file("nested.toml", "config = other.toml\n");
     expect_rejected(run({"--config", nested}),
                     "tallyhub: --config: " + nested + ": unknown option \"config\" (see --help)");

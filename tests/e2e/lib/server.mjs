@@ -30,13 +30,13 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   process.once(signal, () => process.exit(128 + (signal === 'SIGINT' ? 2 : 15)));
 }
 
-const listeningLine = /^tallyhub: listening on http:\/\/(.+):(\d+)\/ \((\w+)\)$/;
+const listeningLine = /^tallyhub: listening on (?:http|amqp):\/\/(.+):(\d+)\/ \((\w+)\)$/;
 
 /**
  * One running tallyhub. Create with startServer().
  *
  * Options (all optional):
- *   http: 'HOST:PORT' (default '127.0.0.1:0'), admin (default '127.0.0.1:0'),
+ *   http: 'HOST:PORT' (default '127.0.0.1:0'), admin (default '127.0.0.1:0'), amqpListen (default '127.0.0.1:0'),
  *   cores, ioBackend ('uring'|'epoll'), keepAliveInterval, clientTimeout, handshakeTimeout
  *   (durations such as '15s'), maxMessageSize, corsOrigins (string or array), testHub (default true),
  *   args: extra command-line arguments, env: extra environment, readyTimeoutMs (default 10000).
@@ -48,6 +48,7 @@ export class TallyhubServer {
     this.stderr = '';
     this.httpPort = 0;
     this.adminPort = 0;
+    this.amqpPort = 0;             // the AMQP listener (--amqp-listen), 0 if off
     this.host = '127.0.0.1';
     this.exitCode = undefined;     // exit code, or 128 + signal number; undefined while running
     this.args = buildArgs(options);
@@ -107,6 +108,7 @@ export class TallyhubServer {
           if (!m) continue;
           if (m[3] === 'http') { this.host = m[1]; this.httpPort = Number(m[2]); }
           if (m[3] === 'admin') this.adminPort = Number(m[2]);
+          if (m[3] === 'amqp') this.amqpPort = Number(m[2]);
         }
         if (this.stdout.includes('tallyhub: ready\n')) {
           if (this.httpPort > 0) finish();
@@ -130,6 +132,11 @@ export class TallyhubServer {
 
   /** The test hub's URL (http://…/hubs/test), as given to HubConnectionBuilder.withUrl. */
   get hubUrl() { return this.url('/hubs/test'); }
+
+  /** amqp:// URL of `address` on the AMQP listener (user info optional). */
+  amqpUrl(address = 'events', userinfo = '') {
+    return `amqp://${userinfo ? `${userinfo}@` : ''}${this.host}:${this.amqpPort}/${address}`;
+  }
 
   /** URL of `pathname` on the admin listener (/metrics, /healthz, /readyz). */
   adminUrl(pathname = '/metrics') { return `http://${this.host}:${this.adminPort}${pathname}`; }
@@ -244,7 +251,8 @@ export async function startServer(options = {}) {
 }
 
 function buildArgs(o) {
-  const args = ['--http', o.http ?? '127.0.0.1:0', '--admin', o.admin ?? '127.0.0.1:0'];
+  const args = ['--http', o.http ?? '127.0.0.1:0', '--admin', o.admin ?? '127.0.0.1:0',
+    '--amqp-listen', o.amqpListen ?? '127.0.0.1:0'];
   if (o.cores !== undefined) args.push('--cores', String(o.cores));
   if (o.testHub ?? true) args.push('--test-hub');
   if (o.ioBackend) args.push('--io-backend', o.ioBackend);   // else TALLYHUB_IO_BACKEND, if set, applies
