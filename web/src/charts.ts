@@ -7,7 +7,7 @@ import uPlot from 'uplot';
 
 import type { Formatters } from './format.js';
 import type { DashboardModel } from './model.js';
-import type { ChartSink } from './render.js';
+import { type ChartSink, chartIds } from './render.js';
 
 interface Palette {
   orders: string;
@@ -32,6 +32,12 @@ function fillOf(color: string): string | undefined {
   return /^#[0-9a-f]{6}$/i.test(color) ? `${color}2e` : undefined;
 }
 
+// An x tick (epoch seconds): the local time on whole minutes, ":30" between them.
+function timeTick(t: number, step: number, clock: (ms: number) => string): string {
+  const second = Math.round(t) % 60;
+  return second === 0 || step >= 60 ? clock(t * 1000) : `:${String(second).padStart(2, '0')}`;
+}
+
 class RateChart {
   private plot: uPlot | null = null;
   private xMin = 0;
@@ -43,6 +49,7 @@ class RateChart {
     private readonly color: (p: Palette) => string,
     private readonly tick: (n: number) => string,
     private readonly value: (n: number) => string,
+    private readonly clock: (ms: number) => string,
   ) {}
 
   build(p: Palette, data: uPlot.AlignedData): void {
@@ -60,7 +67,10 @@ class RateChart {
         y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.15 : 1] },
       },
       axes: [
-        { stroke: p.axis, grid: { stroke: p.grid, width: 1 }, ticks: { stroke: p.grid, width: 1 } },
+        {
+          stroke: p.axis, grid: { stroke: p.grid, width: 1 }, ticks: { stroke: p.grid, width: 1 }, space: 64,
+          values: (_u, splits, _axis, _space, step) => splits.map((t) => timeTick(t, step, this.clock)),
+        },
         {
           stroke: p.axis, grid: { stroke: p.grid, width: 1 }, ticks: { show: false }, size: 56,
           values: (_u, splits) => splits.map((n) => this.tick(n)),
@@ -109,8 +119,8 @@ export class LiveCharts implements ChartSink {
       if (!el) throw new Error(`dashboard: the page has no #${id}`);
       return el;
     };
-    this.orders = new RateChart(host('orders-chart'), 'Orders/s', (p) => p.orders, fmt.countCompact, fmt.rate);
-    this.revenue = new RateChart(host('revenue-chart'), 'Revenue/s', (p) => p.revenue, fmt.moneyCompact, fmt.money);
+    this.orders = new RateChart(host('orders-chart'), 'Orders/s', (p) => p.orders, fmt.countCompact, fmt.rate, fmt.clock);
+    this.revenue = new RateChart(host('revenue-chart'), 'Revenue/s', (p) => p.revenue, fmt.moneyCompact, fmt.money, fmt.clock);
     this.build();
 
     // Redraw at the new size when the layout changes (rotation, window resize, wall screen).
@@ -118,7 +128,7 @@ export class LiveCharts implements ChartSink {
       this.orders.resize();
       this.revenue.resize();
     });
-    for (const id of ['orders-chart', 'revenue-chart']) observer.observe(host(id));
+    for (const id of chartIds) observer.observe(host(id));
     matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => this.build());
   }
 

@@ -18,6 +18,8 @@ export interface Formatters {
   countCompact(n: number): string;
   /** Local wall-clock time of an epoch-ms instant, with seconds: 1:02:03 PM. */
   time(ms: number): string;
+  /** The same without seconds, for chart axes: 1:02 PM. */
+  clock(ms: number): string;
   /** A UTC calendar day "2026-12-04" as "Fri, Dec 4, 2026" (in that locale's order). */
   day(isoDate: string): string;
   /** A length of time in whole units: "5 minutes", "30 seconds", "2 hours". */
@@ -46,6 +48,7 @@ export function createFormatters(options: FormatOptions = {}): Formatters {
   const time = new Intl.DateTimeFormat(locale, {
     hour: 'numeric', minute: '2-digit', second: '2-digit', timeZone: options.timeZone,
   });
+  const clock = new Intl.DateTimeFormat(locale, { hour: 'numeric', minute: '2-digit', timeZone: options.timeZone });
   const day = new Intl.DateTimeFormat(locale, {
     weekday: 'short', year: 'numeric', month: 'short', day: 'numeric', timeZone: 'UTC',
   });
@@ -68,6 +71,7 @@ export function createFormatters(options: FormatOptions = {}): Formatters {
     rate: finite((n) => rate.format(n)),
     countCompact: finite((n) => countCompact.format(n)),
     time: finite((ms) => time.format(ms)),
+    clock: finite((ms) => clock.format(ms)),
     day(isoDate) {
       const ms = Date.parse(`${isoDate}T00:00:00Z`);
       return Number.isFinite(ms) ? day.format(ms) : missing;

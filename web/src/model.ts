@@ -49,6 +49,8 @@ export interface Connection {
 export interface DailySales {
   rows: DailySalesRow[];
   fetchedMs: number;            // client clock
+  /** The cards' totals when the rows arrived: today's row grows by what they grew since. */
+  base: { orders: number; revenue: number; payments: number };
 }
 
 export interface ModelOptions {
@@ -64,7 +66,7 @@ export class DashboardModel {
   readonly kpi: Kpis = { totalOrders: NaN, totalRevenue: NaN, averageOrderValue: NaN, totalPayments: NaN, lastUpdatedMs: NaN };
   window: WindowPanel | null = null;
   readonly batches: Batch[] = [];
-  daily: DailySales = { rows: [], fetchedMs: NaN };
+  daily: DailySales = { rows: [], fetchedMs: NaN, base: { orders: NaN, revenue: NaN, payments: NaN } };
   readonly series: RateSeries;
   readonly toasts: ToastQueue;
   readonly connection: Connection = { status: 'connecting', transport: '', protocol: '', retryAtMs: NaN, error: '' };
@@ -134,7 +136,8 @@ export class DashboardModel {
   /** ReceiveSlidingWindowUpdate: the window panel; its length sizes the charts. */
   windowUpdate(w: SlidingWindowUpdate): void {
     const startMs = timeOf(w?.WindowStart), endMs = timeOf(w?.WindowEnd);
-    const seconds = Math.round((endMs - startMs) / 1000);
+    // WindowStart is the oldest whole second held; the window runs to the current (partial) second.
+    const seconds = Math.floor(endMs / 1000) - Math.floor(startMs / 1000) + 1;
     this.window = {
       orderCount: num(w?.OrderCount), revenue: num(w?.TotalRevenue), average: num(w?.AverageOrderValue),
       startMs, endMs, seconds: Number.isFinite(seconds) && seconds > 0 ? seconds : this.series.window,
@@ -159,7 +162,11 @@ export class DashboardModel {
 
   /** GetDailySales's answer (newest first, as sent). */
   dailySales(rows: DailySalesRow[]): void {
-    this.daily = { rows: Array.isArray(rows) ? rows : [], fetchedMs: this.now() };
+    const k = this.kpi;
+    this.daily = {
+      rows: Array.isArray(rows) ? rows : [], fetchedMs: this.now(),
+      base: { orders: k.totalOrders, revenue: k.totalRevenue, payments: k.totalPayments },
+    };
     this.mark('daily');
   }
 
@@ -190,6 +197,26 @@ export class DashboardModel {
     for (const p of parts) this.dirty.add(p);
     if (wasClean) this.onChange();
   }
+}
+
+/**
+ * The daily table as shown: the rows GetDailySales returned, with today's (the newest, when it is
+ * the UTC day of the latest update) advanced by what the cards counted since, so the table keeps
+ * pace with the cards between refreshes. Totals that went down (a restarted server) leave it as sent.
+ */
+export function liveDailyRows(d: DailySales, k: Kpis): DailySalesRow[] {
+  const first = d.rows[0];
+  if (!first || !Number.isFinite(k.lastUpdatedMs)) return d.rows;
+  if (first.Day !== new Date(k.lastUpdatedMs).toISOString().slice(0, 10)) return d.rows;
+  const orders = k.totalOrders - d.base.orders;
+  const revenue = k.totalRevenue - d.base.revenue;
+  const payments = k.totalPayments - d.base.payments;
+  if (!(orders >= 0 && revenue >= 0 && payments >= 0)) return d.rows;
+  if (orders === 0 && payments === 0) return d.rows;
+  return [
+    { ...first, OrderCount: first.OrderCount + orders, Revenue: first.Revenue + revenue, PaymentsProcessed: first.PaymentsProcessed + payments },
+    ...d.rows.slice(1),
+  ];
 }
 
 /** The badge's words for a status. */

@@ -3,7 +3,7 @@
 // Element ids are the page's contract (index.html); the seed's five ids are among them.
 
 import type { Formatters } from './format.js';
-import { type DashboardModel, statusLabel } from './model.js';
+import { type DashboardModel, liveDailyRows, statusLabel } from './model.js';
 import { transportLabel } from './policy.js';
 import type { SeriesSummary } from './series.js';
 import { toastText } from './toasts.js';
@@ -12,6 +12,21 @@ export interface ChartSink {
   /** Draws the model's series; called when the charts part is dirty. */
   update(model: DashboardModel): void;
 }
+
+/** The seed's element ids (its metrics-dashboard.ts writes them): kept as they are. */
+export const seedIds = ['total-orders', 'total-revenue', 'avg-order-value', 'total-payments', 'last-updated'] as const;
+
+/** Every element the view writes; index.html must have them all. */
+export const pageIds = [
+  ...seedIds,
+  'connection', 'connection-text', 'connection-detail', 'transport', 'protocol', 'client-version',
+  'window-orders', 'window-revenue', 'window-average', 'window-rate', 'window-range', 'window-length',
+  'chart-window', 'orders-chart-latest', 'revenue-chart-latest', 'orders-chart-summary', 'revenue-chart-summary',
+  'batch-list', 'batch-empty', 'daily-body', 'daily-note', 'toasts',
+] as const;
+
+/** The chart hosts (charts.ts). */
+export const chartIds = ['orders-chart', 'revenue-chart'] as const;
 
 function byId(doc: Document, id: string): HTMLElement {
   const el = doc.getElementById(id);
@@ -28,6 +43,7 @@ export class DashboardView {
   private readonly toastEls = new Map<number, HTMLElement>();
   private toastTimer: ReturnType<typeof setTimeout> | undefined;
   private toastTimerAt = Infinity;
+  private dailyDays: string | null = null;  // the days the table's rows are for
   private renders = 0;
 
   constructor(
@@ -36,13 +52,7 @@ export class DashboardView {
     private readonly fmt: Formatters,
     private readonly charts: ChartSink | null = null,
   ) {
-    for (const id of [
-      'total-orders', 'total-revenue', 'avg-order-value', 'total-payments', 'last-updated',
-      'connection', 'connection-text', 'connection-detail', 'transport', 'protocol', 'client-version',
-      'window-orders', 'window-revenue', 'window-average', 'window-rate', 'window-range', 'window-length',
-      'chart-window', 'orders-chart-latest', 'revenue-chart-latest', 'orders-chart-summary', 'revenue-chart-summary',
-      'batch-list', 'batch-empty', 'daily-body', 'daily-note', 'toasts',
-    ]) this.el[id] = byId(doc, id);
+    for (const id of pageIds) this.el[id] = byId(doc, id);
   }
 
   /** Renders so far (each one a frame that had something to draw). */
@@ -62,7 +72,7 @@ export class DashboardView {
     if (dirty.has('window')) this.renderWindow();
     if (dirty.has('charts')) this.renderCharts();
     if (dirty.has('batches')) this.renderBatches();
-    if (dirty.has('daily')) this.renderDaily();
+    if (dirty.has('daily') || dirty.has('kpi')) this.renderDaily();
     if (dirty.has('toasts')) this.renderToasts();
   }
 
@@ -133,35 +143,48 @@ export class DashboardView {
     this.el['batch-empty']!.hidden = batches.length > 0;
   }
 
+  // Rebuilt when the days change (a fetch); otherwise today's cells are updated in place.
   private renderDaily(): void {
     const body = this.el['daily-body']!, f = this.fmt, d = this.model.daily;
-    const rows = d.rows.map((r) => {
-      const tr = this.doc.createElement('tr');
-      const day = this.doc.createElement('th'), time = this.doc.createElement('time');
-      day.scope = 'row';
-      time.dateTime = r.Day;
-      time.textContent = f.day(r.Day);
-      day.append(time);
-      tr.append(day);
-      const average = r.OrderCount > 0 ? r.Revenue / r.OrderCount : NaN;
-      for (const text of [f.count(r.OrderCount), f.money(r.Revenue), f.money(average), f.count(r.PaymentsProcessed)]) {
-        const td = this.doc.createElement('td');
-        td.className = 'num';
-        td.textContent = text;
-        tr.append(td);
-      }
-      return tr;
-    });
-    if (rows.length === 0) {
-      const tr = this.doc.createElement('tr'), td = this.doc.createElement('td');
-      td.colSpan = 5;
-      td.className = 'empty';
-      td.textContent = 'No sales recorded yet.';
-      tr.append(td);
-      rows.push(tr);
+    const rows = liveDailyRows(d, this.model.kpi);
+    const cells = rows.map((r) => [
+      f.count(r.OrderCount), f.money(r.Revenue), f.money(r.OrderCount > 0 ? r.Revenue / r.OrderCount : NaN), f.count(r.PaymentsProcessed),
+    ]);
+    const days = rows.map((r) => r.Day).join(',');
+    if (days !== this.dailyDays) {
+      this.dailyDays = days;
+      body.replaceChildren(...(rows.length > 0 ? rows.map((r) => this.dailyRow(r.Day)) : [this.emptyDailyRow()]));
     }
-    body.replaceChildren(...rows);
-    if (Number.isFinite(d.fetchedMs)) setText(this.el['daily-note']!, `UTC days, newest first · as of ${f.time(d.fetchedMs)}`);
+    cells.forEach((texts, i) => {
+      const tds = (body.children[i] as HTMLTableRowElement).cells;
+      texts.forEach((text, j) => setText(tds[j + 1] as HTMLElement, text));
+    });
+    if (Number.isFinite(d.fetchedMs)) setText(this.el['daily-note']!, `UTC days, newest first · refreshed ${f.time(d.fetchedMs)}`);
+  }
+
+  private dailyRow(isoDay: string): HTMLTableRowElement {
+    const tr = this.doc.createElement('tr');
+    const th = this.doc.createElement('th'), time = this.doc.createElement('time');
+    th.scope = 'row';
+    time.dateTime = isoDay;
+    time.textContent = this.fmt.day(isoDay);
+    th.append(time);
+    tr.append(th);
+    for (let i = 0; i < 4; i++) {
+      const td = this.doc.createElement('td');
+      td.className = 'num';
+      tr.append(td);
+    }
+    return tr;
+  }
+
+  private emptyDailyRow(): HTMLTableRowElement {
+    const tr = this.doc.createElement('tr'), td = this.doc.createElement('td');
+    td.colSpan = 5;
+    td.className = 'empty';
+    td.textContent = 'No sales recorded yet.';
+    tr.append(td);
+    return tr;
   }
 
   // Keyed by toast id: a merged toast updates in place, an expired one is removed.

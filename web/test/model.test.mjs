@@ -141,3 +141,31 @@ test('100 updates between two frames cost one render', () => {
   m.batchUpdate(batch(1));
   assert.equal(frames.length, 1, 'the next change asks for the next frame');
 });
+
+test('a window that started mid-second still reads as its whole length', () => {
+  const { m } = model();
+  m.windowUpdate({ ...window5m, WindowStart: '2026-12-04T01:06:46.000Z', WindowEnd: '2026-12-04T01:11:45.279Z' });
+  assert.equal(m.window.seconds, 300);
+});
+
+test('today\'s row of the daily table keeps pace with the cards between refreshes', async () => {
+  const { liveDailyRows } = await loadTs('src/model.ts');
+  const { m } = model();
+  m.currentMetrics(current);
+  m.dailySales([
+    { Day: '2026-12-04', OrderCount: 31, Revenue: 1441.96, PaymentsProcessed: 23 },
+    { Day: '2026-12-03', OrderCount: 500, Revenue: 20000, PaymentsProcessed: 480 },
+  ]);
+  m.metricsUpdate(update);
+  m.paymentUpdate(payment);
+  const rows = liveDailyRows(m.daily, m.kpi);
+  assert.deepEqual(rows.map((r) => [r.Day, r.OrderCount, r.PaymentsProcessed]), [['2026-12-04', 58, 46], ['2026-12-03', 500, 480]]);
+  assert.ok(Math.abs(rows[0].Revenue - 2525.64) < 1e-9);
+  // A restarted server's totals are lower: the rows stay as sent until the next fetch.
+  m.currentMetrics({ ...current, TotalOrders: 2, TotalRevenue: 10, TotalPaymentsProcessed: 1, Timestamp: '2026-12-04T02:00:00.000Z' });
+  assert.equal(liveDailyRows(m.daily, m.kpi)[0].OrderCount, 31);
+  // After midnight UTC the newest row is yesterday's: not advanced.
+  m.dailySales([{ Day: '2026-12-04', OrderCount: 31, Revenue: 1, PaymentsProcessed: 1 }]);
+  m.metricsUpdate({ ...update, TotalOrders: 99, Timestamp: '2026-12-05T00:00:01.000Z' });
+  assert.equal(liveDailyRows(m.daily, m.kpi)[0].OrderCount, 31);
+});
