@@ -103,7 +103,7 @@ for config in "${built[@]}"; do
   esac
 done
 scripts/build-web.sh --test || failures+=("web: dashboard build, tsc --noEmit or node --test failed")
-passed=$((passed + $(tap_count "$log_dir/web.tap" pass))); failed=$((failed + $(tap_count "$log_dir/web.tap" fail)))
+read -r p f s <"$log_dir/web.counts" && passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 
 services_stop
 
