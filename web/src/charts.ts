@@ -14,6 +14,7 @@ interface Palette {
   revenue: string;
   axis: string;
   grid: string;
+  fontPx: number;  // the root font size: axis text grows with it on wall screens
 }
 
 function palette(doc: Document): Palette {
@@ -24,6 +25,7 @@ function palette(doc: Document): Palette {
     revenue: v('--chart-revenue', '#059669'),
     axis: v('--text-muted', '#4b5563'),
     grid: v('--chart-grid', 'rgba(127,127,127,0.2)'),
+    fontPx: parseFloat(css.fontSize) || 16,
   };
 }
 
@@ -56,6 +58,7 @@ class RateChart {
     this.plot?.destroy();
     const stroke = this.color(p), fill = fillOf(stroke);
     const { width, height } = this.size();
+    const font = `${Math.round(p.fontPx * 0.75)}px system-ui, sans-serif`;
     const opts: uPlot.Options = {
       width,
       height,
@@ -68,11 +71,11 @@ class RateChart {
       },
       axes: [
         {
-          stroke: p.axis, grid: { stroke: p.grid, width: 1 }, ticks: { stroke: p.grid, width: 1 }, space: 64,
+          stroke: p.axis, font, grid: { stroke: p.grid, width: 1 }, ticks: { stroke: p.grid, width: 1 }, space: p.fontPx * 4,
           values: (_u, splits, _axis, _space, step) => splits.map((t) => timeTick(t, step, this.clock)),
         },
         {
-          stroke: p.axis, grid: { stroke: p.grid, width: 1 }, ticks: { show: false }, size: 56,
+          stroke: p.axis, font, grid: { stroke: p.grid, width: 1 }, ticks: { show: false }, size: Math.round(p.fontPx * 3.5),
           values: (_u, splits) => splits.map((n) => this.tick(n)),
         },
       ],
@@ -125,6 +128,7 @@ export class LiveCharts implements ChartSink {
 
     // Redraw at the new size when the layout changes (rotation, window resize, wall screen).
     const observer = new ResizeObserver(() => {
+      if (palette(doc).fontPx !== this.fontPx) return this.build();  // crossed a wall-screen breakpoint
       this.orders.resize();
       this.revenue.resize();
     });
@@ -144,8 +148,11 @@ export class LiveCharts implements ChartSink {
     this.revenue.setData([xs, revenue], this.last.xMin, this.last.xMax);
   }
 
+  private fontPx = 0;
+
   private build(): void {
     const p = palette(this.doc);
+    this.fontPx = p.fontPx;
     const [xs, orders, revenue] = this.last.data as [number[], number[], number[]];
     this.orders.build(p, [xs, orders]);
     this.revenue.build(p, [xs, revenue]);

@@ -42,8 +42,13 @@ export class RateSeries {
   /** The shortest gap seen between two broadcast ticks: the broadcast interval. */
   private tickMs = Number.NaN;
   private version_ = 0;
+  // The newest point covers (openStartMs, its time]; updates closer together than the resolution
+  // extend it instead of adding points (10 ms broadcasts would otherwise hold 30,000 per window).
+  private openStartMs = Number.NaN;
+  private openOrders = 0;
+  private openRevenue = 0;
 
-  constructor(private windowSeconds = 300) {}
+  constructor(private windowSeconds = 300, private readonly resolutionMs = 250) {}
 
   /** Grows on every change; a renderer compares it with the one it drew. */
   get version(): number { return this.version_; }
@@ -102,8 +107,18 @@ export class RateSeries {
       this.push(prev.t + tick, 0, 0);
       if (ms - tick > prev.t + tick) this.push(ms - tick, 0, 0);
       this.push(ms, (dOrders * 1000) / tick, (dRevenue * 1000) / tick);
+      this.open(ms - tick, dOrders, dRevenue);
+    } else if (ms - this.openStartMs < this.resolutionMs && this.xs[this.xs.length - 1] === prev.t) {
+      this.openOrders += dOrders;
+      this.openRevenue += dRevenue;
+      const span = ms - this.openStartMs, last = this.xs.length - 1;
+      this.xs[last] = ms;
+      this.orders[last] = (this.openOrders * 1000) / span;
+      this.revenue[last] = (this.openRevenue * 1000) / span;
+      this.version_++;
     } else {
       this.push(ms, (dOrders * 1000) / dt, (dRevenue * 1000) / dt);
+      this.open(prev.t, dOrders, dRevenue);
     }
     this.trim();
     return { orders: dOrders, revenue: dRevenue };
@@ -123,6 +138,7 @@ export class RateSeries {
     }
     let keep = 0;
     while (keep < this.xs.length && this.xs[keep]! <= cut) keep++;
+    if (keep === this.xs.length) this.openStartMs = Number.NaN;  // no live point left to extend
     this.xs = xs.concat(this.xs.slice(keep));
     this.orders = orders.concat(this.orders.slice(keep));
     this.revenue = revenue.concat(this.revenue.slice(keep));
@@ -150,6 +166,12 @@ export class RateSeries {
       sum += x;
     }
     return { latest: v.length > 0 ? v[v.length - 1]! : 0, peak, average: v.length > 0 ? sum / v.length : 0, points: v.length };
+  }
+
+  private open(startMs: number, orders: number, revenue: number): void {
+    this.openStartMs = startMs;
+    this.openOrders = orders;
+    this.openRevenue = revenue;
   }
 
   private push(ms: number, orders: number, revenue: number): void {

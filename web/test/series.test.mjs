@@ -23,7 +23,7 @@ test('each update adds the rate of change since the previous totals', () => {
 });
 
 test('the rate is per second whatever the broadcast interval', () => {
-  const s = new RateSeries(300);
+  const s = new RateSeries(300, 0);
   s.setBaseline(T0, 0, 0);
   s.addTotals(T0 + 100, 5, 50);
   s.addTotals(T0 + 200, 8, 80);
@@ -103,4 +103,17 @@ test('the summary gives latest, peak and mean', () => {
   [3, 9, 6].reduce((total, d, i) => (s.addTotals(T0 + (i + 1) * 1000, total + d, 0), total + d), 0);
   assert.deepEqual(s.summary('orders'), { latest: 6, peak: 9, average: 6, points: 3 });
   assert.deepEqual(new RateSeries().summary('revenue'), { latest: 0, peak: 0, average: 0, points: 0 });
+});
+
+test('updates closer together than the resolution extend the newest point', () => {
+  const s = new RateSeries(300, 250);
+  s.setBaseline(T0, 0, 0);
+  for (let i = 1; i <= 100; i++) s.addTotals(T0 + i * 10, i * 2, i * 20);  // 10 ms broadcasts, 200 orders/s
+  const p = points(s);
+  assert.ok(p.length <= 5, `${p.length} points for one second`);
+  assert.equal(p.at(-1)[0], 1000, 'the newest point is at the newest update');
+  for (const [, orders, revenue] of p) {
+    assert.ok(Math.abs(orders - 200) < 1e-6, `${orders} orders/s`);
+    assert.ok(Math.abs(revenue - 2000) < 1e-6);
+  }
 });
