@@ -53,7 +53,7 @@ async function connect(url, options = {}, prepare = () => {}) {
 
 describe('the dashboard served by tallyhub', { skip }, () => {
   let server;
-  before(async () => { server = await new TallyhubServer({ testHub: false, args: demoArgs(dist) }).start(); });
+  before(async () => { server = await new TallyhubServer({ testHub: false, args: demoArgs(dist), readyTimeoutMs: 20_000 }).start(); });
   after(async () => { await server?.close(); });
 
   test('/ is revalidated on every load; the hashed bundles are cached for a year, gzipped', async () => {
@@ -175,7 +175,7 @@ describe('the connection badge', { skip }, () => {
   test('a restarted server: reconnecting, then connected and back-filled again', async () => {
     const port = await freePort();
     const http = `127.0.0.1:${port}`;
-    const first = await new TallyhubServer({ testHub: false, http, args: demoArgs(dist) }).start();
+    const first = await new TallyhubServer({ testHub: false, http, args: demoArgs(dist), readyTimeoutMs: 20_000 }).start();
     let second;
     await quietly(async () => {
       let histories = 0;
@@ -188,7 +188,7 @@ describe('the connection badge', { skip }, () => {
         await first.kill();
         await until(() => model.connection.status === 'reconnecting', 'the badge to say reconnecting');
         assert.equal(model.connection.transport, '');
-        second = await new TallyhubServer({ testHub: false, http, args: demoArgs(dist) }).start();
+        second = await new TallyhubServer({ testHub: false, http, args: demoArgs(dist), readyTimeoutMs: 20_000 }).start();
         await until(() => model.connection.status === 'connected', 'the automatic reconnect', 15_000);
         await until(() => histories >= 2, 'GetHistory again after the reconnect');
         assert.equal(model.connection.transport, 'WebSockets');
@@ -210,7 +210,7 @@ describe('the connection badge', { skip }, () => {
         const wait = model.connection.retryAtMs - before;
         assert.ok(wait >= 5000 && wait < 6500, `next try in ${wait} ms`);
         assert.notEqual(model.connection.error, '');
-        server = await new TallyhubServer({ testHub: false, http, args: demoArgs(dist) }).start();
+        server = await new TallyhubServer({ testHub: false, http, args: demoArgs(dist), readyTimeoutMs: 20_000 }).start();
         await until(() => model.connection.status === 'connected', 'the 5 s retry to connect', 9000);
         assert.ok(Number.isFinite(model.kpi.totalOrders));
       } finally {

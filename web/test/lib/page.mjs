@@ -13,7 +13,7 @@ export async function freePort() {
 }
 
 /** Resolves once `check()` is truthy (polled every 50 ms); rejects with `what` after timeoutMs. */
-export async function until(check, what, timeoutMs = 10_000) {
+export async function until(check, what, timeoutMs = 20_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
