@@ -128,7 +128,10 @@ export class MetricsConnection {
         return;
       } catch (err) {
         const limit = rangeLimit(err);
-        if (limit === null || limit >= seconds || !this.isConnected()) break;
+        if (limit === null || limit >= seconds || !this.isConnected()) {
+          if (this.isConnected()) console.warn('GetHistory failed; the charts start from live updates', err);
+          break;
+        }
         seconds = limit;
         this.model.series.setWindow(limit);
       }

@@ -2,7 +2,8 @@
 // CHROMIUM_BIN) loads / from tallyhub running --demo-rate on a fresh build. Asserts the cards and
 // panels update, the badge and footer, no console error or failed request, the charts back-filled
 // right after a reload, one render per frame at 100 updates/s, no sideways scrolling on a phone,
-// and the seed's own metrics-dashboard.ts running unchanged in the page.
+// the page's Content-Security-Policy holding (a violation is a console error), and the seed's own
+// metrics-dashboard.ts running unchanged in the page.
 // Run: cd web && node --test test/browser.e2e.mjs   (skipped, loudly, without Chromium or the binary)
 
 import assert from 'node:assert/strict';
@@ -30,6 +31,12 @@ let server, browser;
 before(async () => {
   if (skip) return;
   execFileSync(process.execPath, ['build.mjs', '--outdir', dist], { cwd: webDir, stdio: 'ignore' });
+  // The seed's script where the seed's HTML loads it from, /dist/metrics-dashboard.js (the page's
+  // Content-Security-Policy allows scripts from its own origin only, so it is served, not inlined).
+  await build({
+    absWorkingDir: webDir, entryPoints: ['test/fixtures/seed-metrics-dashboard.ts'], bundle: true,
+    format: 'iife', platform: 'browser', outfile: path.join(dist, 'dist', 'metrics-dashboard.js'), logLevel: 'error',
+  });
   server = await new TallyhubServer({
     testHub: false, args: ['--web-root', dist, '--demo-rate', '200', '--broadcast-interval', '10ms', '--tick', '10ms'],
   }).start();
@@ -49,7 +56,8 @@ after(async () => {
 
 // A page whose console errors, uncaught exceptions and failed requests are collected.
 async function openPage(viewport = { width: 1280, height: 900 }) {
-  const page = await browser.newPage({ viewport });
+  const page = await browser.newPage();
+  await page.setViewportSize(viewport);
   const problems = [];
   page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
   page.on('pageerror', (e) => problems.push(`exception: ${e.message}`));
@@ -143,16 +151,12 @@ describe('the dashboard in Chromium', { skip }, () => {
   });
 
   test('the seed\'s metrics-dashboard.ts, unchanged, runs in our page against our server', async () => {
-    const bundle = await build({
-      absWorkingDir: webDir, entryPoints: ['test/fixtures/seed-metrics-dashboard.ts'], bundle: true,
-      format: 'iife', platform: 'browser', write: false, logLevel: 'error',
-    });
     const { page, problems } = await openPage();
     try {
       await page.waitForSelector('#connection[data-status="connected"]');
       const seedSaid = [];
       page.on('console', (m) => { if (m.type() === 'log') seedSaid.push(m.text()); });
-      await page.addScriptTag({ content: bundle.outputFiles[0].text });
+      await page.addScriptTag({ url: '/dist/metrics-dashboard.js' });
       // The seed appends its own .toast elements to <body> on every ReceiveMetricsUpdate.
       await page.waitForSelector('body > .toast');
       await page.waitForFunction(() => /^\$\d+\.\d\d$/.test(document.getElementById('total-revenue').textContent)

@@ -56,7 +56,11 @@ test('landmarks, the live badge and the charts are labelled for screen readers',
   assert.match(html, /id="toasts"[^>]*aria-hidden="true"/, 'toasts repeat the cards and stay quiet');
 });
 
-test('the page loads nothing from another origin', () => {
+test('the page loads nothing from another origin, and its CSP says so', () => {
+  const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1] ?? '';
+  for (const directive of ["default-src 'self'", "connect-src 'self'", "script-src 'self'", "style-src 'self'"]) {
+    assert.ok(csp.split('; ').includes(directive), directive);
+  }
   for (const m of html.matchAll(/(?:src|href)="([^"]+)"/g)) {
     assert.ok(!/^(?:https?:)?\/\//.test(m[1]), `${m[1]} is local`);
   }
