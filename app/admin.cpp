@@ -104,6 +104,51 @@ void add_analytics_metrics(const runtime& rt, prometheus_text& p) {
     p.sample("tallyhub_sse_clients", sum_over(a.cores(), at, &ac::sse_clients));
 }
 
+void add_amqp_metrics(const runtime& rt, prometheus_text& p) {
+    if (!rt.amqp) return;
+    const amqp_service& a = *rt.amqp;
+    using ac = amqp_counters;
+    using ic = ingest_counters;
+    auto at = [&a](unsigned i) -> const ac& { return a.counters(i); };
+    auto in = [&a](unsigned i) -> const ic& { return a.ingest(i); };
+    p.family("tallyhub_amqp_connections", "gauge", "Open AMQP connections from producers (--amqp-listen).");
+    p.sample("tallyhub_amqp_connections", sum_over(a.cores(), at, &ac::connections));
+    p.family("tallyhub_amqp_connections_accepted_total", "counter", "AMQP producer connections accepted.");
+    p.sample("tallyhub_amqp_connections_accepted_total", sum_over(a.cores(), at, &ac::connections_accepted));
+    p.family("tallyhub_amqp_connections_refused_total", "counter", "AMQP connections refused (limit, draining).");
+    p.sample("tallyhub_amqp_connections_refused_total", sum_over(a.cores(), at, &ac::connections_refused));
+    p.family("tallyhub_amqp_connection_errors_total", "counter",
+             "AMQP connections ended by an error (protocol, authentication, idle timeout) on either side.");
+    p.sample("tallyhub_amqp_connection_errors_total", sum_over(a.cores(), at, &ac::connection_errors));
+    p.family("tallyhub_amqp_deliveries_total", "counter", "AMQP messages received.");
+    p.sample("tallyhub_amqp_deliveries_total", sum_over(a.cores(), at, &ac::deliveries));
+    p.family("tallyhub_amqp_outcomes_total", "counter", "How deliveries were settled, by outcome.");
+    p.sample("tallyhub_amqp_outcomes_total", sum_over(a.cores(), at, &ac::settled_accepted), {{"outcome", "accepted"}});
+    p.sample("tallyhub_amqp_outcomes_total", sum_over(a.cores(), at, &ac::settled_rejected), {{"outcome", "rejected"}});
+    p.sample("tallyhub_amqp_outcomes_total", sum_over(a.cores(), at, &ac::released), {{"outcome", "released"}});
+    p.family("tallyhub_amqp_events_total", "counter", "What became of delivered events: applied, rejected, ignored.");
+    p.sample("tallyhub_amqp_events_total", sum_over(a.cores(), in, &ic::applied), {{"result", "applied"}});
+    p.sample("tallyhub_amqp_events_total", sum_over(a.cores(), in, &ic::rejected), {{"result", "rejected"}});
+    p.sample("tallyhub_amqp_events_total", sum_over(a.cores(), in, &ic::ignored), {{"result", "ignored"}});
+    p.family("tallyhub_amqp_rejections_total", "counter", "Rejected deliveries, by reason.");
+    for (int r = 1; r < ingest_reason_count; ++r) {
+        std::uint64_t n = 0;
+        for (unsigned i = 0; i < a.cores(); ++i) n += a.ingest(i).by_reason[r].load();
+        p.sample("tallyhub_amqp_rejections_total", n, {{"reason", ingest_reason_label(static_cast<event_errc>(r))}});
+    }
+    p.sample("tallyhub_amqp_rejections_total", sum_over(a.cores(), at, &ac::malformed_messages),
+             {{"reason", "malformed_message"}});
+    p.family("tallyhub_amqp_unsettled", "gauge", "Deliveries applied and waiting for their tick's commit.");
+    p.sample("tallyhub_amqp_unsettled", sum_over(a.cores(), at, &ac::unsettled));
+    p.family("tallyhub_amqp_receivers", "gauge", "Broker links (--amqp-url) attached now, of those configured.");
+    p.sample("tallyhub_amqp_receivers", sum_over(a.cores(), at, &ac::receivers_up), {{"state", "attached"}});
+    p.sample("tallyhub_amqp_receivers", std::uint64_t(a.options().brokers.size()), {{"state", "configured"}});
+    p.family("tallyhub_amqp_receiver_connects_total", "counter", "Broker links established (first and reconnects).");
+    p.sample("tallyhub_amqp_receiver_connects_total", sum_over(a.cores(), at, &ac::receiver_connects));
+    p.family("tallyhub_amqp_receiver_failures_total", "counter", "Broker connections failed or lost.");
+    p.sample("tallyhub_amqp_receiver_failures_total", sum_over(a.cores(), at, &ac::receiver_failures));
+}
+
 task<void> metrics(runtime* rt, http::exchange& ex) {
     // Each core's lag histogram is owned by that core: copy it there, merge here.
     histogram lag;
@@ -150,6 +195,7 @@ task<void> metrics(runtime* rt, http::exchange& ex) {
     p.histogram_us("tallyhub_loop_lag_seconds", "How late reactor loops woke from a 100 ms sleep.", lag);
     add_hub_metrics(*rt, p);
     add_analytics_metrics(*rt, p);
+    add_amqp_metrics(*rt, p);
     ex.respond(200, "text/plain; version=0.0.4; charset=utf-8", p.text());
 }
 

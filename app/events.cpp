@@ -155,7 +155,12 @@ struct event_decoder::impl {
         if (parser.iterate(scratch.data(), body.size(), scratch.size()).get(doc)) return not_json;
         od::json_type t;
         if (doc.type().get(t)) return not_json;
-        if (t != od::json_type::object) return not_object;  // garbage already failed type()
+        if (t != od::json_type::object) {
+            // type() looks at the first byte only ("nonsense" starts like null): on this rare path a
+            // full parse tells JSON that is not an object from text that is not JSON at all.
+            simdjson::dom::parser full;
+            return full.parse(scratch.data(), body.size(), false).error() ? not_json : not_object;
+        }
         if (doc.get_object().get(root)) return not_json;
         return {};
     }

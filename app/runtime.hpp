@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "app/amqp_ingest.hpp"
 #include "app/analytics.hpp"
 #include "app/config.hpp"
 #include "app/demo_source.hpp"
@@ -29,6 +30,7 @@ struct core_state {
     bool stop_monitor = false;
     std::atomic<size_t> live_tasks{0};     // published on request during shutdown
     std::atomic<size_t> http_connections{0};
+    std::atomic<size_t> amqp_unsettled{0};  // deliveries applied, waiting for their commit
 };
 
 struct runtime {
@@ -42,6 +44,7 @@ struct runtime {
     std::vector<std::unique_ptr<signalr::hub>> hubs;                // definitions, read-only once serving
     std::vector<std::unique_ptr<signalr::hub_endpoint>> endpoints;  // one per served hub
     std::unique_ptr<analytics> engine;                              // MetricsHub, SSE, shards
+    std::unique_ptr<amqp_service> amqp;                             // events in (listener, brokers)
     std::string backend_name;
     std::atomic<bool> listening{false};
     std::atomic<bool> draining{false};

@@ -78,6 +78,21 @@ http::server_options server_options_of(const config& cfg, unsigned cores) {
     return o;
 }
 
+amqp_service_options amqp_options_of(const config& cfg) {
+    amqp_service_options o;
+    o.listen = cfg.amqp_listen;
+    o.user = cfg.amqp_user;
+    o.password = cfg.amqp_password;
+    o.anonymous = cfg.amqp_anonymous;
+    o.credit = std::uint32_t(cfg.amqp_credit);
+    o.max_message = cfg.amqp_max_message;
+    o.max_connections_per_core = std::max<size_t>(1, (cfg.max_connections + cfg.cores - 1) / cfg.cores);
+    o.output.output_soft_limit = cfg.output_soft_limit;
+    o.output.output_hard_limit = cfg.output_hard_limit;
+    for (const std::string& u : cfg.amqp_urls) o.brokers.push_back(parse_broker_url(u));
+    return o;
+}
+
 signalr::hub_options hub_options_of(const config& cfg) {
     using std::chrono::duration_cast;
     using std::chrono::milliseconds;
@@ -116,6 +131,7 @@ void start_core(runtime* rt, unsigned core, int http_fd, int admin_fd, std::atom
     loop.spawn(monitor_loop_lag(&st.stop_monitor));
     for (auto& ep : rt->endpoints) ep->start_core();
     rt->engine->start_core();
+    rt->amqp->start_core(core);
     if (rt->cfg.demo_rate > 0) {
         const double share = double(rt->cfg.demo_rate) / double(rt->cores->count());
         st.demo = std::make_unique<demo_source>(*rt->engine, share, rt->cfg.demo_seed, core);
@@ -129,9 +145,10 @@ void refresh_counts(runtime& rt) {
     std::atomic<unsigned> answered{0};
     for (unsigned i = 0; i < rt.cores->count(); ++i) {
         core_state* st = rt.per_core[i].get();
-        rt.cores->submit_to(i, [st, &answered] {
+        rt.cores->submit_to(i, [st, rtp = &rt, &answered] {
             st->live_tasks.store(reactor::current().live_tasks());
             st->http_connections.store(st->http ? st->http->open_connections() : 0);
+            st->amqp_unsettled.store(rtp->amqp ? rtp->amqp->unsettled_local() : 0);
             answered.fetch_add(1);
         });
     }
@@ -190,6 +207,7 @@ int run_server(const config& cfg) {
         rt.engine->set_endpoint(rt.endpoints.back().get());
         add_sse_route(rt.main_routes, *rt.engine);
         if (cfg.demo_rate > 0) log_info("demo source: {} synthetic events per second (seed {})", cfg.demo_rate, cfg.demo_seed);
+        rt.amqp = std::make_unique<amqp_service>(amqp_options_of(cfg), *rt.engine, cfg.cores);
     }
     if (cfg.test_hub) {
         auto& h = rt.hubs.emplace_back(std::make_unique<signalr::hub>());
@@ -235,6 +253,14 @@ int run_server(const config& cfg) {
         }
         admin_fd = (*a)[0];
     }
+    if (auto r = rt.amqp->open_listeners(); !r) {
+        std::fprintf(stderr, "tallyhub: --amqp-listen %s: %.*s\n", cfg.amqp_listen->to_string().c_str(),
+                     int(r.err().reason.size()), r.err().reason.data());
+        for (int fd : *http_fds) ::close(fd);
+        if (admin_fd >= 0) ::close(admin_fd);
+        rt.cores->stop_and_join();
+        return 1;
+    }
     std::string http_addr = net::bound_address((*http_fds)[0]);
     std::string admin_addr = admin_fd >= 0 ? net::bound_address(admin_fd) : "";
 
@@ -248,6 +274,7 @@ int run_server(const config& cfg) {
     rt.listening.store(true);
     std::printf("tallyhub: listening on http://%s/ (http)\n", http_addr.c_str());
     if (admin_fd >= 0) std::printf("tallyhub: listening on http://%s/ (admin)\n", admin_addr.c_str());
+    if (std::string a = rt.amqp->listen_address(); !a.empty()) std::printf("tallyhub: listening on amqp://%s/ (amqp)\n", a.c_str());
     std::printf("tallyhub: ready\n");
     std::fflush(stdout);
 
@@ -263,6 +290,7 @@ int run_server(const config& cfg) {
             st->http->begin_drain();
             for (auto& ep : rtp->endpoints) ep->begin_drain_core();
             rtp->engine->begin_drain_core();
+            rtp->amqp->begin_drain_core();
             if (st->demo) st->demo->stop();
         });
     }
@@ -272,11 +300,12 @@ int run_server(const config& cfg) {
     bool forced = false;
     for (;;) {
         refresh_counts(rt);
+        // HTTP responses finish; AMQP deliveries already applied get their commit and settlement.
         size_t open = 0;
-        for (auto& st : rt.per_core) open += st->http_connections.load();
+        for (auto& st : rt.per_core) open += st->http_connections.load() + st->amqp_unsettled.load();
         if (open == 0) break;
         if (std::chrono::steady_clock::now() >= deadline) {
-            log_warn("drain timeout: closing {} connection(s) still open", open);
+            log_warn("drain timeout: closing connections with {} response(s) or AMQP settlement(s) pending", open);
             forced = true;
             break;
         }
@@ -292,6 +321,7 @@ int run_server(const config& cfg) {
         core_state* st = rt.per_core[i].get();
         rt.cores->submit_to(i, [st, rtp = &rt] {
             for (auto& ep : rtp->endpoints) ep->stop_core();
+            rtp->amqp->stop_core();
             rtp->engine->stop_core();
             st->stop_monitor = true;
             if (st->admin_listener) st->admin_listener->stop();

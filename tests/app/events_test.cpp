@@ -78,6 +78,10 @@ TEST(order_decode, every_rejection_has_its_own_error) {
     EXPECT_EQ(order_error(R"({"OrderId":"a","TotalAmount":1} trailing)"), event_errc::not_json);
     EXPECT_EQ(order_error(R"([{"OrderId":"a","TotalAmount":1}])"), event_errc::not_object);
     EXPECT_EQ(order_error(R"("OrderId")"), event_errc::not_object);
+    EXPECT_EQ(order_error("null"), event_errc::not_object);
+    EXPECT_EQ(order_error("nonsense {"), event_errc::not_json) << "starts like null, is not JSON";
+    EXPECT_EQ(order_error("12 34"), event_errc::not_json);
+    EXPECT_EQ(order_error("[1,2"), event_errc::not_json);
     EXPECT_EQ(order_error(R"({"TotalAmount":1})"), event_errc::missing_order_id);
     EXPECT_EQ(order_error(R"({"OrderId":7,"TotalAmount":1})"), event_errc::bad_order_id);
     EXPECT_EQ(order_error(R"({"OrderId":"","TotalAmount":1})"), event_errc::bad_order_id);

@@ -50,8 +50,8 @@ TEST(event_ingest, outcomes_and_counters) {
         EXPECT_EQ(neg.reason, "amount must not be negative");
         auto junk = in.ingest("PaymentProcessed", "not json at all", analytics::now_ms());
         EXPECT_EQ(junk.outcome, ingest_outcome::rejected);
-        EXPECT_EQ(junk.errc, event_errc::not_object);
-        EXPECT_EQ(junk.reason, "body is not a JSON object");
+        EXPECT_EQ(junk.errc, event_errc::not_json);
+        EXPECT_EQ(junk.reason, "body is not valid JSON");
 
         auto other = in.ingest("CustomerRegistered", "{}", analytics::now_ms());
         EXPECT_EQ(other.outcome, ingest_outcome::ignored);
@@ -64,7 +64,7 @@ TEST(event_ingest, outcomes_and_counters) {
         EXPECT_EQ(c.ignored.load(), 2u);
         EXPECT_EQ(c.by_reason[int(event_errc::missing_order_id)].load(), 1u);
         EXPECT_EQ(c.by_reason[int(event_errc::negative_amount)].load(), 1u);
-        EXPECT_EQ(c.by_reason[int(event_errc::not_object)].load(), 1u);
+        EXPECT_EQ(c.by_reason[int(event_errc::not_json)].load(), 1u);
         EXPECT_EQ(ingest_reason_label(event_errc::missing_order_id), "missing_order_id");
         EXPECT_EQ(engine.counters(0).orders_applied.load(), 1u);
         EXPECT_EQ(engine.counters(0).payments_applied.load(), 1u);

@@ -64,7 +64,7 @@ class Sender(MessagingHandler):
             m.body = data
             m.inferred = True  # bytes -> one data section
             d = event.sender.send(m)
-            self.index_of[id(d)] = self.sent
+            self.index_of[str(d.tag)] = self.sent
             self.sent += 1
             if self.args.presettled:
                 self.settled += 1
@@ -84,7 +84,7 @@ class Sender(MessagingHandler):
         self.summary["rejected"] += 1
         cond = event.delivery.remote.condition
         self.summary["rejections"].append({
-            "index": self.index_of.get(id(event.delivery), -1),
+            "index": self.index_of.get(str(event.delivery.tag), -1),
             "condition": cond.name if cond else None,
             "description": cond.description if cond else None})
         self._done(event)
