@@ -6,12 +6,15 @@ namespace tallyhub::amqp::detail {
 
 namespace {
 
-// Reads the next field as a described list; false with `v` null when the field is null.
-bool described_list(field_reader& in, value& v, const char* field, const char* expected) noexcept {
-    if (!in.any(v, field) || v.is_null()) return false;
-    if (v.described && v.type == kind::list) return true;
-    return in.items().fail("%s: field '%s' is a %s%s, expected %s", in.composite(), field,
-                           v.described ? "described " : "", kind_name(v.type).data(), expected);
+// Reads the next field as a described list; null when the field is null or on a failure.
+// The value lives in `in` until its next read.
+const value* described_list(field_reader& in, const char* field, const char* expected) noexcept {
+    const value* v = in.any(field);
+    if (!v || v->is_null()) return nullptr;
+    if (v->described && v->type == kind::list) return v;
+    in.items().fail("%s: field '%s' is a %s%s, expected %s", in.composite(), field,
+                    v->described ? "described " : "", kind_name(v->type).data(), expected);
+    return nullptr;
 }
 
 bool wrong_descriptor(field_reader& in, const value& v, const char* field, const char* expected) noexcept {
@@ -31,8 +34,9 @@ bool durability(field_reader& f, terminus_durability& out) noexcept {
 
 bool read_error(field_reader& in, std::optional<error>& out, const char* field) noexcept {
     out.reset();
-    value v;
-    if (!described_list(in, v, field, "an error")) return !in.failed();
+    const value* found = described_list(in, field, "an error");
+    if (!found) return !in.failed();
+    const value& v = *found;
     if (v.descriptor != code::error) return wrong_descriptor(in, v, field, "error (0x1d)");
     field_reader f(in.enter(v), "error");
     error e;
@@ -46,8 +50,9 @@ bool read_error(field_reader& in, std::optional<error>& out, const char* field) 
 
 bool read_delivery_state(field_reader& in, std::optional<delivery_state>& out, const char* field) noexcept {
     out.reset();
-    value v;
-    if (!described_list(in, v, field, "a delivery state")) return !in.failed();
+    const value* found = described_list(in, field, "a delivery state");
+    if (!found) return !in.failed();
+    const value& v = *found;
     delivery_state s;
     switch (v.descriptor) {
     case code::received: {
@@ -99,8 +104,9 @@ bool read_delivery_state(field_reader& in, std::optional<delivery_state>& out, c
 
 bool read_source(field_reader& in, std::optional<source>& out, const char* field) noexcept {
     out.reset();
-    value v;
-    if (!described_list(in, v, field, "a source")) return !in.failed();
+    const value* found = described_list(in, field, "a source");
+    if (!found) return !in.failed();
+    const value& v = *found;
     if (v.descriptor != code::source) return wrong_descriptor(in, v, field, "source (0x28)");
     field_reader f(in.enter(v), "source");
     source s;
@@ -122,8 +128,9 @@ bool read_source(field_reader& in, std::optional<source>& out, const char* field
 
 bool read_target(field_reader& in, std::optional<target>& out, const char* field) noexcept {
     out.reset();
-    value v;
-    if (!described_list(in, v, field, "a target")) return !in.failed();
+    const value* found = described_list(in, field, "a target");
+    if (!found) return !in.failed();
+    const value& v = *found;
     target t;
     if (v.descriptor == code::coordinator) {
         field_reader f(in.enter(v), "coordinator");

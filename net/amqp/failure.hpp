@@ -8,10 +8,11 @@
 #include <cassert>
 #include <cstdarg>
 #include <cstdint>
+#include <new>
 #include <optional>
 #include <string_view>
+#include <type_traits>
 #include <utility>
-#include <variant>
 
 namespace tallyhub::amqp {
 
@@ -84,27 +85,79 @@ private:
 };
 
 /// Value-or-failure, the shape of `tallyhub::result<T>` with an AMQP `failure` on the error side.
+/// Own storage rather than std::variant: `result(std::in_place)` default-initialises the value
+/// (its member initialisers run; nothing else is zeroed), which is what lets a decoder build a
+/// large struct in place in a few stores.
 template <typename T>
 class [[nodiscard]] result {
 public:
-    result(T value) : v_(std::in_place_index<0>, std::move(value)) {}
-    result(const failure& f) : v_(std::in_place_index<1>, f) {}
+    result(T&& value) : ok_(true) { ::new (&value_) T(std::move(value)); }
+    result(const T& value) : ok_(true) { ::new (&value_) T(value); }
+    result(const failure& f) : ok_(false) { ::new (&failure_) failure(f); }
+    /// A default-initialised value, built in place (decoders fill it through `value()`).
+    explicit result(std::in_place_t) : ok_(true) { ::new (&value_) T; }
 
-    bool ok() const noexcept { return v_.index() == 0; }
-    explicit operator bool() const noexcept { return ok(); }
+    result(const result& o) : ok_(o.ok_) {
+        if (ok_) {
+            ::new (&value_) T(o.value_);
+        } else {
+            ::new (&failure_) failure(o.failure_);
+        }
+    }
+    result(result&& o) noexcept(std::is_nothrow_move_constructible_v<T>) : ok_(o.ok_) {
+        if (ok_) {
+            ::new (&value_) T(std::move(o.value_));
+        } else {
+            ::new (&failure_) failure(o.failure_);
+        }
+    }
+    result& operator=(const result& o) {
+        if (this != &o) {
+            destroy();
+            ::new (this) result(o);
+        }
+        return *this;
+    }
+    result& operator=(result&& o) noexcept(std::is_nothrow_move_constructible_v<T>) {
+        if (this != &o) {
+            destroy();
+            ::new (this) result(std::move(o));
+        }
+        return *this;
+    }
+    /// Turns this result into a failure (decoders give up through this on bad input).
+    result& operator=(const failure& f) {
+        destroy();
+        ::new (&failure_) failure(f);
+        ok_ = false;
+        return *this;
+    }
+    ~result() { destroy(); }
 
-    T& value() & { assert(ok()); return *std::get_if<0>(&v_); }
-    const T& value() const& { assert(ok()); return *std::get_if<0>(&v_); }
-    T&& value() && { assert(ok()); return std::move(*std::get_if<0>(&v_)); }
+    bool ok() const noexcept { return ok_; }
+    explicit operator bool() const noexcept { return ok_; }
+
+    T& value() & { assert(ok_); return value_; }
+    const T& value() const& { assert(ok_); return value_; }
+    T&& value() && { assert(ok_); return std::move(value_); }
     T* operator->() { return &value(); }
     const T* operator->() const { return &value(); }
-    T& operator*() { return value(); }
-    const T& operator*() const { return value(); }
+    T& operator*() & { return value(); }
+    const T& operator*() const& { return value(); }
+    T&& operator*() && { return std::move(*this).value(); }
 
-    const failure& err() const { assert(!ok()); return *std::get_if<1>(&v_); }
+    const failure& err() const { assert(!ok_); return failure_; }
 
 private:
-    std::variant<T, failure> v_;
+    void destroy() noexcept {
+        if (ok_) value_.~T();
+    }
+
+    union {
+        T value_;
+        failure failure_;
+    };
+    bool ok_;
 };
 
 }  // namespace tallyhub::amqp

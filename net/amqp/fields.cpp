@@ -11,10 +11,10 @@ bool field_reader::wrong_type(const value& v, const char* field, const char* exp
 }
 
 // One field, or null past the end of a shortened list. A null mandatory field fails here.
-bool field_reader::read(value& v, const char* field, need n) noexcept {
+bool field_reader::read_slow(value& v, const char* field, need n) noexcept {
     if (r_.at_end()) {
         if (r_.failed()) return false;
-        v = value{};
+        v.reset();
     } else if (!r_.next(v)) {
         return false;
     }
@@ -24,7 +24,7 @@ bool field_reader::read(value& v, const char* field, need n) noexcept {
 
 template <typename T>
 bool field_reader::unsigned_field(T& out, bool& present, const char* field, need n, kind k) noexcept {
-    value v;
+    value& v = v_;
     present = false;
     if (!read(v, field, n)) return false;
     if (v.is_null()) return true;
@@ -34,12 +34,12 @@ bool field_reader::unsigned_field(T& out, bool& present, const char* field, need
     return true;
 }
 
-bool field_reader::boolean(bool& out, const char* field, need n) noexcept {
+bool field_reader::boolean_slow(bool& out, const char* field, need n) noexcept {
     bool present;
     return unsigned_field(out, present, field, n, kind::boolean);
 }
 
-bool field_reader::boolean(std::optional<bool>& out, const char* field) noexcept {
+bool field_reader::boolean_slow(std::optional<bool>& out, const char* field) noexcept {
     bool v = false, present;
     if (!unsigned_field(v, present, field, need::optional, kind::boolean)) return false;
     out = present ? std::optional<bool>(v) : std::nullopt;
@@ -72,12 +72,12 @@ bool field_reader::ushort(std::optional<std::uint16_t>& out, const char* field) 
     return true;
 }
 
-bool field_reader::uint(std::uint32_t& out, const char* field, need n) noexcept {
+bool field_reader::uint_slow(std::uint32_t& out, const char* field, need n) noexcept {
     bool present;
     return unsigned_field(out, present, field, n, kind::uint);
 }
 
-bool field_reader::uint(std::optional<std::uint32_t>& out, const char* field) noexcept {
+bool field_reader::uint_slow(std::optional<std::uint32_t>& out, const char* field) noexcept {
     std::uint32_t v = 0;
     bool present;
     if (!unsigned_field(v, present, field, need::optional, kind::uint)) return false;
@@ -91,7 +91,7 @@ bool field_reader::ulong(std::uint64_t& out, const char* field, need n) noexcept
 }
 
 bool field_reader::timestamp(std::optional<std::int64_t>& out, const char* field) noexcept {
-    value v;
+    value& v = v_;
     if (!read(v, field, need::optional)) return false;
     if (v.is_null()) {
         out.reset();
@@ -102,8 +102,8 @@ bool field_reader::timestamp(std::optional<std::int64_t>& out, const char* field
     return true;
 }
 
-bool field_reader::binary(bytes_view& out, const char* field, need n) noexcept {
-    value v;
+bool field_reader::binary_slow(bytes_view& out, const char* field, need n) noexcept {
+    value& v = v_;
     if (!read(v, field, n)) return false;
     if (v.is_null()) return true;
     if (v.type != kind::binary) return wrong_type(v, field, "binary");
@@ -111,8 +111,8 @@ bool field_reader::binary(bytes_view& out, const char* field, need n) noexcept {
     return true;
 }
 
-bool field_reader::binary(std::optional<bytes_view>& out, const char* field) noexcept {
-    value v;
+bool field_reader::binary_slow(std::optional<bytes_view>& out, const char* field) noexcept {
+    value& v = v_;
     if (!read(v, field, need::optional)) return false;
     if (v.is_null()) {
         out.reset();
@@ -123,51 +123,32 @@ bool field_reader::binary(std::optional<bytes_view>& out, const char* field) noe
     return true;
 }
 
-bool field_reader::string(std::string_view& out, const char* field, need n) noexcept {
-    value v;
+// string, symbol, or (text) either.
+bool field_reader::text_slow(std::string_view& out, const char* field, need n, kind k, kind or_k) noexcept {
+    value& v = v_;
     if (!read(v, field, n)) return false;
     if (v.is_null()) return true;
-    if (v.type != kind::string) return wrong_type(v, field, "string");
-    out = v.text();
-    return true;
-}
-
-bool field_reader::symbol(std::string_view& out, const char* field, need n) noexcept {
-    value v;
-    if (!read(v, field, n)) return false;
-    if (v.is_null()) return true;
-    if (v.type != kind::symbol) return wrong_type(v, field, "symbol");
-    out = v.text();
-    return true;
-}
-
-bool field_reader::text(std::string_view& out, const char* field) noexcept {
-    value v;
-    if (!read(v, field, need::optional)) return false;
-    if (v.is_null()) return true;
-    if (v.type != kind::string && v.type != kind::symbol) return wrong_type(v, field, "string");
+    if (v.type != k && v.type != or_k) return wrong_type(v, field, kind_name(k).data());
     out = v.text();
     return true;
 }
 
 bool field_reader::symbols(symbol_array& out, const char* field) noexcept {
-    value v;
+    value& v = v_;
     if (!read(v, field, need::optional)) return false;
     if (!v.is_null() && v.type != kind::symbol && v.type != kind::array) return wrong_type(v, field, "symbol[]");
     return symbol_array::from(r_, v, out, field);
 }
 
 bool field_reader::map(map_view& out, const char* field) noexcept {
-    value v;
+    value& v = v_;
     if (!read(v, field, need::optional)) return false;
     if (!v.is_null() && v.type != kind::map) return wrong_type(v, field, "map");
     return map_view::from(r_, v, out, field);
 }
 
-bool field_reader::any(value& out, const char* field, need n) noexcept { return read(out, field, n); }
-
 bool field_reader::finish() noexcept {
-    value v;
+    value& v = v_;
     while (r_.next(v))
         if (!r_.validate(v)) return false;
     return !r_.failed();

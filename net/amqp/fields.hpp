@@ -12,6 +12,7 @@
 //   * fields after the last known one (a newer peer) are checked and ignored by `finish()`.
 
 #include "net/amqp/views.hpp"
+#include "net/amqp/wire.hpp"
 
 #include <optional>
 
@@ -44,7 +45,8 @@ public:
     bool symbols(symbol_array& out, const char* field) noexcept;
     bool map(map_view& out, const char* field) noexcept;
     /// The next field as it is (for fields of type `*`): null past the end of a shortened list.
-    bool any(value& out, const char* field, need n = need::optional) noexcept;
+    /// Null on a failure; the value is valid until the next read from this field_reader.
+    const value* any(const char* field, need n = need::optional) noexcept;
 
     /// Checks and skips fields after the last known one. Returns false if anything failed.
     bool finish() noexcept;
@@ -59,13 +61,202 @@ public:
     bool invalid(const char* field, const char* what) noexcept;
 
 private:
+    // Fast paths, inline: the encodings peers use for these fields, read straight from the bytes.
+    // Each returns 1 for a value, 0 for null, -1 when the generic path must decide.
+    int fast_uint(std::uint32_t& out) noexcept;
+    int fast_boolean(bool& out) noexcept;
+    int fast_vbin8(bytes_view& out) noexcept;
+    int fast_text(std::string_view& out, std::uint8_t c8, std::uint8_t or_c8) noexcept;
     bool read(value& v, const char* field, need n) noexcept;
+
+    // The generic paths, out of line.
+    bool read_slow(value& v, const char* field, need n) noexcept;
+    bool boolean_slow(bool& out, const char* field, need n) noexcept;
+    bool boolean_slow(std::optional<bool>& out, const char* field) noexcept;
+    bool uint_slow(std::uint32_t& out, const char* field, need n) noexcept;
+    bool uint_slow(std::optional<std::uint32_t>& out, const char* field) noexcept;
+    bool binary_slow(bytes_view& out, const char* field, need n) noexcept;
+    bool binary_slow(std::optional<bytes_view>& out, const char* field) noexcept;
+    bool text_slow(std::string_view& out, const char* field, need n, kind k, kind or_k) noexcept;
     bool wrong_type(const value& v, const char* field, const char* expected) noexcept;
     template <typename T>
     bool unsigned_field(T& out, bool& present, const char* field, need n, kind k) noexcept;
 
     reader r_;
     const char* composite_;
+    value v_;  // scratch for the typed reads: one value per composite, not one per field
 };
+
+inline int field_reader::fast_uint(std::uint32_t& out) noexcept {
+    std::uint8_t c;
+    if (r_.past_end()) return 0;
+    if (!r_.peek(c)) return -1;
+    const std::byte* p = r_.position();
+    switch (c) {
+    case ctor::null: r_.consume(1); return 0;
+    case ctor::uint0: r_.consume(1); out = 0; return 1;
+    case ctor::smalluint:
+        if (r_.available() < 2) return -1;
+        out = wire::u8(p + 1);
+        r_.consume(2);
+        return 1;
+    case ctor::uint:
+        if (r_.available() < 5) return -1;
+        out = wire::be32(p + 1);
+        r_.consume(5);
+        return 1;
+    default: return -1;
+    }
+}
+
+inline int field_reader::fast_boolean(bool& out) noexcept {
+    std::uint8_t c;
+    if (r_.past_end()) return 0;
+    if (!r_.peek(c)) return -1;
+    switch (c) {
+    case ctor::null: r_.consume(1); return 0;
+    case ctor::boolean_true: r_.consume(1); out = true; return 1;
+    case ctor::boolean_false: r_.consume(1); out = false; return 1;
+    default: return -1;
+    }
+}
+
+inline int field_reader::fast_vbin8(bytes_view& out) noexcept {
+    std::uint8_t c;
+    if (r_.past_end()) return 0;
+    if (!r_.peek(c)) return -1;
+    if (c == ctor::null) {
+        r_.consume(1);
+        return 0;
+    }
+    if (c != ctor::vbin8 || r_.available() < 2) return -1;
+    const std::byte* p = r_.position();
+    std::size_t len = wire::u8(p + 1);
+    if (r_.available() < 2 + len) return -1;
+    out = {p + 2, len};
+    r_.consume(2 + len);
+    return 1;
+}
+
+inline int field_reader::fast_text(std::string_view& out, std::uint8_t c8, std::uint8_t or_c8) noexcept {
+    std::uint8_t c;
+    if (r_.past_end()) return 0;
+    if (!r_.peek(c)) return -1;
+    if (c == ctor::null) {
+        r_.consume(1);
+        return 0;
+    }
+    if ((c != c8 && c != or_c8) || r_.available() < 2) return -1;
+    const std::byte* p = r_.position();
+    std::size_t len = wire::u8(p + 1);
+    if (r_.available() < 2 + len) return -1;
+    if (!(c == ctor::str8 ? wire::is_utf8(p + 2, len) : wire::is_ascii(p + 2, len))) return -1;
+    out = as_chars({p + 2, len});
+    r_.consume(2 + len);
+    return 1;
+}
+
+// Null, a shortened list's end and str8 are read here; the rest by the generic reader.
+inline bool field_reader::read(value& v, const char* field, need n) noexcept {
+    std::uint8_t c = 0;
+    if (r_.past_end() || (r_.peek(c) && c == ctor::null)) {
+        if (c == ctor::null) r_.consume(1);
+        v.reset();
+        return n == need::optional || invalid(field, "is mandatory");
+    }
+    if (c == ctor::str8) {
+        std::string_view s;
+        if (fast_text(s, ctor::str8, ctor::str8) == 1) {
+            v.reset();
+            v.type = kind::string;
+            v.constructor = ctor::str8;
+            v.bytes = as_bytes(s);
+            return true;
+        }
+    }
+    return read_slow(v, field, n);
+}
+
+// The typed reads: fast path inline, generic path out of line.
+
+inline bool field_reader::boolean(bool& out, const char* field, need n) noexcept {
+    bool b;
+    switch (fast_boolean(b)) {
+    case 1: out = b; return true;
+    case 0: return n == need::optional || invalid(field, "is mandatory");
+    default: return boolean_slow(out, field, n);
+    }
+}
+
+inline bool field_reader::boolean(std::optional<bool>& out, const char* field) noexcept {
+    bool b;
+    switch (fast_boolean(b)) {
+    case 1: out = b; return true;
+    case 0: out.reset(); return true;
+    default: return boolean_slow(out, field);
+    }
+}
+
+inline bool field_reader::uint(std::uint32_t& out, const char* field, need n) noexcept {
+    std::uint32_t u;
+    switch (fast_uint(u)) {
+    case 1: out = u; return true;
+    case 0: return n == need::optional || invalid(field, "is mandatory");
+    default: return uint_slow(out, field, n);
+    }
+}
+
+inline bool field_reader::uint(std::optional<std::uint32_t>& out, const char* field) noexcept {
+    std::uint32_t u;
+    switch (fast_uint(u)) {
+    case 1: out = u; return true;
+    case 0: out.reset(); return true;
+    default: return uint_slow(out, field);
+    }
+}
+
+inline bool field_reader::binary(bytes_view& out, const char* field, need n) noexcept {
+    switch (fast_vbin8(out)) {
+    case 1: return true;
+    case 0: return n == need::optional || invalid(field, "is mandatory");
+    default: return binary_slow(out, field, n);
+    }
+}
+
+inline bool field_reader::binary(std::optional<bytes_view>& out, const char* field) noexcept {
+    bytes_view b;
+    switch (fast_vbin8(b)) {
+    case 1: out = b; return true;
+    case 0: out.reset(); return true;
+    default: return binary_slow(out, field);
+    }
+}
+
+inline bool field_reader::string(std::string_view& out, const char* field, need n) noexcept {
+    switch (fast_text(out, ctor::str8, ctor::str8)) {
+    case 1: return true;
+    case 0: return n == need::optional || invalid(field, "is mandatory");
+    default: return text_slow(out, field, n, kind::string, kind::string);
+    }
+}
+
+inline bool field_reader::symbol(std::string_view& out, const char* field, need n) noexcept {
+    switch (fast_text(out, ctor::sym8, ctor::sym8)) {
+    case 1: return true;
+    case 0: return n == need::optional || invalid(field, "is mandatory");
+    default: return text_slow(out, field, n, kind::symbol, kind::symbol);
+    }
+}
+
+inline bool field_reader::text(std::string_view& out, const char* field) noexcept {
+    switch (fast_text(out, ctor::str8, ctor::sym8)) {
+    case 1: case 0: return true;
+    default: return text_slow(out, field, need::optional, kind::string, kind::symbol);
+    }
+}
+
+inline const value* field_reader::any(const char* field, need n) noexcept {
+    return read(v_, field, n) ? &v_ : nullptr;
+}
 
 }  // namespace tallyhub::amqp

@@ -41,8 +41,9 @@ int rank_of(std::uint64_t c) noexcept {
 }
 
 bool read_message_id(field_reader& in, message_id& out, const char* field) noexcept {
-    value v;
-    if (!in.any(v, field)) return false;
+    const value* found = in.any(field);
+    if (!found) return false;
+    const value& v = *found;
     switch (v.type) {
     case kind::null: out = {}; return true;
     case kind::ulong: out = message_id::of_ulong(v.u); return true;
@@ -124,9 +125,10 @@ bool read_body(reader& r, const value& v, message_view& m) noexcept {
 }  // namespace
 
 result<message_view> decode_message(bytes_view payload) noexcept {
+    result<message_view> out{std::in_place};  // built in place: no copy on the way out
+    message_view& m = *out;
     failure sink;
     reader r(payload, sink);
-    message_view m;
     int last_rank = -1;
     const std::byte* body_begin = nullptr;
     const std::byte* body_end = nullptr;
@@ -177,9 +179,9 @@ result<message_view> decode_message(bytes_view payload) noexcept {
         }
         if (!ok) break;
     }
-    if (sink.failed()) return sink;
     if (body_begin) m.body_region = {body_begin, std::size_t(body_end - body_begin)};
-    return m;
+    if (sink.failed()) out = sink;
+    return out;
 }
 
 std::optional<bytes_view> message_view::body_view() const noexcept {

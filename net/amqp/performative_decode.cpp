@@ -30,31 +30,9 @@ bool role_field(field_reader& in, role& out) noexcept {
     return true;
 }
 
-template <typename T>
-result<performative> lift(result<T>&& r) {
-    if (!r) return r.err();
-    return performative(std::move(*r));
-}
-
-}  // namespace
-
-result<performative_view> read_performative(const frame& f) noexcept {
-    if (f.body.empty()) return failure(condition::decode_error, "an empty frame has no performative");
-    failure sink;
-    reader r(f.body, sink);
-    value v;
-    if (!r.next(v)) return sink;
-    if (!v.described || v.type != kind::list)
-        return failure::format(condition::decode_error, "frame body is a %s%s, expected a described list",
-                               v.described ? "described " : "", kind_name(v.type).data());
-    return performative_view{v.descriptor, v, r.rest()};
-}
-
-result<open> decode_open(const performative_view& p) noexcept {
-    failure sink;
-    if (!expect_performative(p, code::open, "open", false, sink)) return sink;
+bool read_open(const performative_view& p, open& o, failure& sink) noexcept {
+    expect_performative(p, code::open, "open", false, sink);
     field_reader in(reader::over(p.fields, sink), "open");
-    open o;
     in.string(o.container_id, "container-id", need::mandatory);
     in.string(o.hostname, "hostname");
     in.uint(o.max_frame_size, "max-frame-size");
@@ -65,17 +43,13 @@ result<open> decode_open(const performative_view& p) noexcept {
     in.symbols(o.offered_capabilities, "offered-capabilities");
     in.symbols(o.desired_capabilities, "desired-capabilities");
     in.map(o.properties, "properties");
-    if (!in.finish()) return sink;
-    if (o.max_frame_size < min_max_frame_size) in.invalid("max-frame-size", "is below 512");
-    if (sink.failed()) return sink;
-    return o;
+    if (in.finish() && o.max_frame_size < min_max_frame_size) in.invalid("max-frame-size", "is below 512");
+    return !sink.failed();
 }
 
-result<begin> decode_begin(const performative_view& p) noexcept {
-    failure sink;
-    if (!expect_performative(p, code::begin, "begin", false, sink)) return sink;
+bool read_begin(const performative_view& p, begin& b, failure& sink) noexcept {
+    expect_performative(p, code::begin, "begin", false, sink);
     field_reader in(reader::over(p.fields, sink), "begin");
-    begin b;
     in.ushort(b.remote_channel, "remote-channel");
     in.uint(b.next_outgoing_id, "next-outgoing-id", need::mandatory);
     in.uint(b.incoming_window, "incoming-window", need::mandatory);
@@ -84,15 +58,12 @@ result<begin> decode_begin(const performative_view& p) noexcept {
     in.symbols(b.offered_capabilities, "offered-capabilities");
     in.symbols(b.desired_capabilities, "desired-capabilities");
     in.map(b.properties, "properties");
-    if (!in.finish()) return sink;
-    return b;
+    return in.finish();
 }
 
-result<attach> decode_attach(const performative_view& p) noexcept {
-    failure sink;
-    if (!expect_performative(p, code::attach, "attach", false, sink)) return sink;
+bool read_attach(const performative_view& p, attach& a, failure& sink) noexcept {
+    expect_performative(p, code::attach, "attach", false, sink);
     field_reader in(reader::over(p.fields, sink), "attach");
-    attach a;
     in.string(a.name, "name", need::mandatory);
     in.uint(a.handle, "handle", need::mandatory);
     role_field(in, a.role);
@@ -106,18 +77,14 @@ result<attach> decode_attach(const performative_view& p) noexcept {
     in.symbols(a.offered_capabilities, "offered-capabilities");
     in.symbols(a.desired_capabilities, "desired-capabilities");
     in.map(a.properties, "properties");
-    if (!in.finish()) return sink;
-    if (a.role == role::sender && !a.initial_delivery_count)
+    if (in.finish() && a.role == role::sender && !a.initial_delivery_count)
         in.invalid("initial-delivery-count", "is mandatory for a sender");
-    if (sink.failed()) return sink;
-    return a;
+    return !sink.failed();
 }
 
-result<flow> decode_flow(const performative_view& p) noexcept {
-    failure sink;
-    if (!expect_performative(p, code::flow, "flow", false, sink)) return sink;
+bool read_flow(const performative_view& p, flow& f, failure& sink) noexcept {
+    expect_performative(p, code::flow, "flow", false, sink);
     field_reader in(reader::over(p.fields, sink), "flow");
-    flow f;
     in.uint(f.next_incoming_id, "next-incoming-id");
     in.uint(f.incoming_window, "incoming-window", need::mandatory);
     in.uint(f.next_outgoing_id, "next-outgoing-id", need::mandatory);
@@ -129,15 +96,12 @@ result<flow> decode_flow(const performative_view& p) noexcept {
     in.boolean(f.drain, "drain");
     in.boolean(f.echo, "echo");
     in.map(f.properties, "properties");
-    if (!in.finish()) return sink;
-    return f;
+    return in.finish();
 }
 
-result<transfer> decode_transfer(const performative_view& p) noexcept {
-    failure sink;
-    if (!expect_performative(p, code::transfer, "transfer", true, sink)) return sink;
+bool read_transfer(const performative_view& p, transfer& t, failure& sink) noexcept {
+    expect_performative(p, code::transfer, "transfer", true, sink);
     field_reader in(reader::over(p.fields, sink), "transfer");
-    transfer t;
     in.uint(t.handle, "handle", need::mandatory);
     in.uint(t.delivery_id, "delivery-id");
     in.binary(t.delivery_tag, "delivery-tag");
@@ -153,78 +117,122 @@ result<transfer> decode_transfer(const performative_view& p) noexcept {
     in.boolean(t.resume, "resume");
     in.boolean(t.aborted, "aborted");
     in.boolean(t.batchable, "batchable");
-    if (!in.finish()) return sink;
-    if (t.delivery_tag && t.delivery_tag->size() > max_delivery_tag)
+    if (in.finish() && t.delivery_tag && t.delivery_tag->size() > max_delivery_tag)
         in.invalid("delivery-tag", "is longer than 32 bytes");
-    if (sink.failed()) return sink;
     t.payload = p.payload;
-    return t;
+    return !sink.failed();
 }
 
-result<disposition> decode_disposition(const performative_view& p) noexcept {
-    failure sink;
-    if (!expect_performative(p, code::disposition, "disposition", false, sink)) return sink;
+bool read_disposition(const performative_view& p, disposition& d, failure& sink) noexcept {
+    expect_performative(p, code::disposition, "disposition", false, sink);
     field_reader in(reader::over(p.fields, sink), "disposition");
-    disposition d;
     role_field(in, d.role);
     in.uint(d.first, "first", need::mandatory);
     in.uint(d.last, "last");
     in.boolean(d.settled, "settled");
     detail::read_delivery_state(in, d.state, "state");
     in.boolean(d.batchable, "batchable");
-    if (!in.finish()) return sink;
-    return d;
+    return in.finish();
 }
 
-result<detach> decode_detach(const performative_view& p) noexcept {
-    failure sink;
-    if (!expect_performative(p, code::detach, "detach", false, sink)) return sink;
+bool read_detach(const performative_view& p, detach& d, failure& sink) noexcept {
+    expect_performative(p, code::detach, "detach", false, sink);
     field_reader in(reader::over(p.fields, sink), "detach");
-    detach d;
     in.uint(d.handle, "handle", need::mandatory);
     in.boolean(d.closed, "closed");
     detail::read_error(in, d.error, "error");
-    if (!in.finish()) return sink;
-    return d;
+    return in.finish();
 }
 
 // end and close have the same single field.
 template <typename T>
-result<T> decode_error_only(const performative_view& p, std::uint64_t c, const char* name) noexcept {
-    failure sink;
-    if (!expect_performative(p, c, name, false, sink)) return sink;
+bool read_error_only(const performative_view& p, T& out, failure& sink, std::uint64_t c, const char* name) noexcept {
+    expect_performative(p, c, name, false, sink);
     field_reader in(reader::over(p.fields, sink), name);
-    T t;
-    detail::read_error(in, t.error, "error");
-    if (!in.finish()) return sink;
-    return t;
+    detail::read_error(in, out.error, "error");
+    return in.finish();
 }
 
-result<end> decode_end(const performative_view& p) noexcept { return decode_error_only<end>(p, code::end, "end"); }
-
-result<close> decode_close(const performative_view& p) noexcept {
-    return decode_error_only<close>(p, code::close, "close");
+bool read_end(const performative_view& p, end& out, failure& sink) noexcept {
+    return read_error_only(p, out, sink, code::end, "end");
 }
+
+bool read_close(const performative_view& p, close& out, failure& sink) noexcept {
+    return read_error_only(p, out, sink, code::close, "close");
+}
+
+// The value is built in place in the result (no copy of the struct on the way out).
+template <typename T, bool (*read)(const performative_view&, T&, failure&)>
+result<T> decode_one(const performative_view& p) noexcept {
+    result<T> out{std::in_place};
+    failure sink;
+    if (!read(p, *out, sink)) out = sink;
+    return out;
+}
+
+template <typename T, bool (*read)(const performative_view&, T&, failure&)>
+bool decode_into(const performative_view& p, result<performative>& out, failure& sink) noexcept {
+    return read(p, out->template emplace<T>(), sink);
+}
+
+}  // namespace
+
+result<performative_view> read_performative(const frame& f) noexcept {
+    result<performative_view> out{std::in_place};
+    performative_view& p = *out;
+    failure sink;
+    reader r(f.body, sink);
+    if (f.body.empty()) {
+        sink = failure(condition::decode_error, "an empty frame has no performative");
+    } else if (r.next(p.fields)) {
+        if (!p.fields.described || p.fields.type != kind::list)
+            sink = failure::format(condition::decode_error, "frame body is a %s%s, expected a described list",
+                                   p.fields.described ? "described " : "", kind_name(p.fields.type).data());
+        p.code = p.fields.descriptor;
+        p.payload = r.rest();
+    }
+    if (sink.failed()) out = sink;
+    return out;
+}
+
+result<open> decode_open(const performative_view& p) noexcept { return decode_one<open, read_open>(p); }
+result<begin> decode_begin(const performative_view& p) noexcept { return decode_one<begin, read_begin>(p); }
+result<attach> decode_attach(const performative_view& p) noexcept { return decode_one<attach, read_attach>(p); }
+result<flow> decode_flow(const performative_view& p) noexcept { return decode_one<flow, read_flow>(p); }
+result<transfer> decode_transfer(const performative_view& p) noexcept {
+    return decode_one<transfer, read_transfer>(p);
+}
+result<disposition> decode_disposition(const performative_view& p) noexcept {
+    return decode_one<disposition, read_disposition>(p);
+}
+result<detach> decode_detach(const performative_view& p) noexcept { return decode_one<detach, read_detach>(p); }
+result<end> decode_end(const performative_view& p) noexcept { return decode_one<end, read_end>(p); }
+result<close> decode_close(const performative_view& p) noexcept { return decode_one<close, read_close>(p); }
 
 result<performative> decode_performative(const frame& f) noexcept {
     if (f.type != frame_type::amqp)
         return failure(condition::framing_error, "a SASL frame where an AMQP frame was expected");
     result<performative_view> p = read_performative(f);
     if (!p) return p.err();
+    result<performative> out{std::in_place};
+    failure sink;
+    bool ok = false;
     switch (p->code) {
-    case code::open: return lift(decode_open(*p));
-    case code::begin: return lift(decode_begin(*p));
-    case code::attach: return lift(decode_attach(*p));
-    case code::flow: return lift(decode_flow(*p));
-    case code::transfer: return lift(decode_transfer(*p));
-    case code::disposition: return lift(decode_disposition(*p));
-    case code::detach: return lift(decode_detach(*p));
-    case code::end: return lift(decode_end(*p));
-    case code::close: return lift(decode_close(*p));
+    case code::open: ok = decode_into<open, read_open>(*p, out, sink); break;
+    case code::begin: ok = decode_into<begin, read_begin>(*p, out, sink); break;
+    case code::attach: ok = decode_into<attach, read_attach>(*p, out, sink); break;
+    case code::flow: ok = decode_into<flow, read_flow>(*p, out, sink); break;
+    case code::transfer: ok = decode_into<transfer, read_transfer>(*p, out, sink); break;
+    case code::disposition: ok = decode_into<disposition, read_disposition>(*p, out, sink); break;
+    case code::detach: ok = decode_into<detach, read_detach>(*p, out, sink); break;
+    case code::end: ok = decode_into<end, read_end>(*p, out, sink); break;
+    case code::close: ok = decode_into<close, read_close>(*p, out, sink); break;
     default:
-        return failure::format(condition::decode_error, "descriptor 0x%" PRIx64 " is not an AMQP performative",
+        sink = failure::format(condition::decode_error, "descriptor 0x%" PRIx64 " is not an AMQP performative",
                                p->code);
     }
+    if (!ok) out = sink;
+    return out;
 }
 
 }  // namespace tallyhub::amqp

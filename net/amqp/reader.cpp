@@ -37,23 +37,15 @@ int element_min_width(std::uint8_t c) noexcept {
     }
 }
 
-bool is_ascii(const std::byte* p, std::size_t n) noexcept {
-    std::size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        std::uint64_t w;
-        std::memcpy(&w, p + i, 8);
-        if (w & 0x8080808080808080ull) return false;
-    }
-    for (; i < n; ++i)
-        if (std::to_integer<unsigned>(p[i]) & 0x80) return false;
-    return true;
-}
-
-bool is_utf8(const std::byte* p, std::size_t n) noexcept {
-    return is_ascii(p, n) || simdjson::validate_utf8(reinterpret_cast<const char*>(p), n);
-}
-
 }  // namespace
+
+namespace wire {
+
+bool is_utf8_slow(const std::byte* p, std::size_t n) noexcept {
+    return simdjson::validate_utf8(reinterpret_cast<const char*>(p), n);
+}
+
+}  // namespace wire
 
 std::string_view constructor_name(std::uint8_t c) noexcept {
     switch (c) {
@@ -117,8 +109,14 @@ bool reader::fail(const char* fmt, ...) noexcept {
 
 bool reader::need(std::size_t n, const char* what) noexcept {
     std::size_t left = std::size_t(end_ - p_);
-    if (left >= n) return true;
+    if (left >= n) [[likely]] return true;
     return fail("%s needs %zu bytes, %zu left", what, n, left);
+}
+
+bool reader::need(std::size_t n, std::uint8_t c) noexcept {
+    std::size_t left = std::size_t(end_ - p_);
+    if (left >= n) [[likely]] return true;
+    return fail("%s needs %zu bytes, %zu left", constructor_name(c).data(), n, left);
 }
 
 bool reader::finish_items() noexcept {
@@ -139,7 +137,7 @@ bool reader::next(value& v) noexcept {
     } else if (p_ == end_) {
         return false;
     }
-    v = value{};
+    v.reset();
     if (array_) {
         v.described = element_described_;
         v.descriptor = element_descriptor_;
@@ -153,6 +151,15 @@ bool reader::next(value& v) noexcept {
 // outermost descriptor is kept, and the chain counts against the depth limit.
 bool reader::read_constructor(value& v) noexcept {
     std::uint8_t c = wire::u8(p_++);
+    // What every peer sends for a described value: 0x00 0x53 code constructor.
+    if (c == ctor::described && end_ - p_ >= 3 && wire::u8(p_) == ctor::smallulong &&
+        wire::u8(p_ + 2) != ctor::described && depth_ < max_depth_) {
+        v.described = true;
+        v.descriptor = wire::u8(p_ + 1);
+        c = wire::u8(p_ + 2);
+        p_ += 3;
+        return read_payload(c, v);
+    }
     unsigned chain = 0;
     while (c == ctor::described) {
         if (depth_ + ++chain > max_depth_) return fail("nesting deeper than %u levels", max_depth_);
@@ -169,11 +176,11 @@ bool reader::read_descriptor(value& v, bool outermost) noexcept {
     std::string_view symbol;
     switch (c) {
     case ctor::smallulong:
-        if (!need(1, "smallulong")) return false;
+        if (!need(1, c)) return false;
         dc = wire::u8(p_++);
         break;
     case ctor::ulong:
-        if (!need(8, "ulong")) return false;
+        if (!need(8, c)) return false;
         dc = wire::be64(p_);
         p_ += 8;
         break;
@@ -201,9 +208,8 @@ bool reader::read_descriptor(value& v, bool outermost) noexcept {
 bool reader::read_payload(std::uint8_t c, value& v) noexcept {
     v.constructor = c;
     // Fixed-width payloads: `take(n)` checks and consumes n bytes.
-    const char* name = constructor_name(c).data();
     auto take = [&](std::size_t n) -> const std::byte* {
-        if (!need(n, name)) return nullptr;
+        if (!need(n, c)) return nullptr;
         const std::byte* q = p_;
         p_ += n;
         return q;
@@ -287,14 +293,14 @@ bool reader::read_payload(std::uint8_t c, value& v) noexcept {
 }
 
 bool reader::read_variable(std::uint8_t c, unsigned len_width, kind k, value& v) noexcept {
-    const char* name = constructor_name(c).data();
-    if (!need(len_width, name)) return false;
+    if (!need(len_width, c)) return false;
     std::size_t len = len_width == 1 ? wire::u8(p_) : wire::be32(p_);
     p_ += len_width;
     std::size_t left = std::size_t(end_ - p_);
-    if (len > left) return fail("%s length %zu exceeds the %zu bytes left", name, len, left);
-    if (k == kind::string && !is_utf8(p_, len)) return fail("%s is not valid UTF-8", name);
-    if (k == kind::symbol && !is_ascii(p_, len)) return fail("%s is not ASCII", name);
+    if (len > left) [[unlikely]]
+        return fail("%s length %zu exceeds the %zu bytes left", constructor_name(c).data(), len, left);
+    if (k == kind::string && !wire::is_utf8(p_, len)) return fail("%s is not valid UTF-8", constructor_name(c).data());
+    if (k == kind::symbol && !wire::is_ascii(p_, len)) return fail("%s is not ASCII", constructor_name(c).data());
     v.type = k;
     v.bytes = {p_, len};
     p_ += len;
@@ -304,22 +310,22 @@ bool reader::read_variable(std::uint8_t c, unsigned len_width, kind k, value& v)
 // list/map/array: size (1 or 4 bytes) counts every byte after it; then the count, then the items.
 // The size is checked against the bytes left and the count against the size before either is used.
 bool reader::read_compound(std::uint8_t c, unsigned width, kind k, value& v) noexcept {
-    const char* name = constructor_name(c).data();
-    if (!need(width, name)) return false;
+    if (!need(width, c)) return false;
     std::size_t size = width == 1 ? wire::u8(p_) : wire::be32(p_);
     p_ += width;
     std::size_t left = std::size_t(end_ - p_);
-    if (size > left) return fail("%s size %zu exceeds the %zu bytes left", name, size, left);
-    if (size < width) return fail("%s size %zu is smaller than its count field", name, size);
+    auto name = [c] { return constructor_name(c).data(); };
+    if (size > left) [[unlikely]] return fail("%s size %zu exceeds the %zu bytes left", name(), size, left);
+    if (size < width) [[unlikely]] return fail("%s size %zu is smaller than its count field", name(), size);
     std::uint32_t count = width == 1 ? wire::u8(p_) : wire::be32(p_);
     const std::byte* body_end = p_ + size;
     p_ += width;
     std::size_t items = size - width;
     v.type = k;
     v.count = count;
-    if (k == kind::map && count % 2 != 0) return fail("%s count %u is odd", name, count);
+    if (k == kind::map && count % 2 != 0) return fail("%s count %u is odd", name(), count);
     if (k != kind::array) {
-        if (count > items) return fail("%s count %u exceeds its %zu bytes of items", name, count, items);
+        if (count > items) return fail("%s count %u exceeds its %zu bytes of items", name(), count, items);
         v.bytes = {p_, items};
         p_ = body_end;
         return true;
@@ -335,7 +341,7 @@ bool reader::read_compound(std::uint8_t c, unsigned width, kind k, value& v) noe
 }
 
 bool reader::read_element_constructor(std::uint8_t c, std::uint32_t count, std::size_t size, value& v) noexcept {
-    const char* name = constructor_name(c).data();
+    auto name = [c] { return constructor_name(c).data(); };
     if (count == 0 && p_ == end_) {  // an empty array without an element constructor: tolerated
         v.bytes = {p_, 0};
         return true;
@@ -347,18 +353,18 @@ bool reader::read_element_constructor(std::uint8_t c, std::uint32_t count, std::
         if (depth_ + 1 > max_depth_) return fail("nesting deeper than %u levels", max_depth_);
         if (!read_descriptor(d, true) || !need(1, "array element constructor")) return false;
         v.element_described = true;
-        v.element_descriptor = d.descriptor;
+        v.u = d.descriptor;
         ec = wire::u8(p_++);
-        if (ec == ctor::described) return fail("%s elements with two descriptors are not supported", name);
+        if (ec == ctor::described) return fail("%s elements with two descriptors are not supported", name());
     }
     int w = element_min_width(ec);
-    if (w < 0) return fail("%s element constructor 0x%02x is unknown", name, ec);
+    if (w < 0) return fail("%s element constructor 0x%02x is unknown", name(), ec);
     std::size_t items = std::size_t(end_ - p_);
     // Zero-width elements (null, true, uint0…) are bounded by the array's size, so that the work of
     // reading an array stays proportional to its bytes.
     std::uint64_t needed = std::uint64_t(count) * unsigned(w == 0 ? 1 : w);
     if (needed > (w == 0 ? size : items))
-        return fail("%s of %u %s elements exceeds its %zu bytes", name, count, constructor_name(ec).data(), items);
+        return fail("%s of %u %s elements exceeds its %zu bytes", name(), count, constructor_name(ec).data(), items);
     v.element_constructor = ec;
     v.bytes = {p_, items};
     return true;
@@ -384,18 +390,23 @@ reader reader::enter(const value& v) noexcept {
         r.array_ = true;
         r.element_ctor_ = v.element_constructor;
         r.element_described_ = v.element_described;
-        r.element_descriptor_ = v.element_descriptor;
+        r.element_descriptor_ = v.u;
     }
     return r;
 }
 
 bool reader::validate(const value& v) noexcept {
     if (!v.is_compound()) return !failed();
-    reader r = enter(v);
-    value item;
+    value scratch;
+    return validate_items(enter(v), scratch);
+}
+
+// One scratch value serves every level: a child reader copies what it needs from `item` before
+// the child's own items overwrite it. Recursion depth is bounded by enter()'s depth limit.
+bool reader::validate_items(reader r, value& item) noexcept {
     while (r.next(item))
-        if (item.is_compound() && !r.validate(item)) return false;
-    return !failed();
+        if (item.is_compound() && !validate_items(r.enter(item), item)) return false;
+    return !r.failed();
 }
 
 }  // namespace tallyhub::amqp

@@ -64,6 +64,23 @@ public:
     [[gnu::format(printf, 2, 3)]] bool fail(const char* fmt, ...) noexcept;
 
 private:
+    friend class field_reader;
+    // field_reader's fast paths: the next item's constructor byte, when the item is in a list (not
+    // an array) and there are bytes for it; the caller checks `available()` before `consume()`.
+    bool peek(std::uint8_t& c) const noexcept {
+        if (!counted_ || array_ || left_ == 0 || p_ == end_ || sink_->failed()) return false;
+        c = std::to_integer<std::uint8_t>(*p_);
+        return true;
+    }
+    bool past_end() const noexcept { return counted_ && left_ == 0 && !sink_->failed(); }
+    const std::byte* position() const noexcept { return p_; }
+    std::size_t available() const noexcept { return std::size_t(end_ - p_); }
+    void consume(std::size_t n) noexcept {
+        p_ += n;
+        --left_;
+    }
+
+    static bool validate_items(reader r, value& item) noexcept;
     bool read_constructor(value& v) noexcept;
     bool read_descriptor(value& v, bool outermost) noexcept;
     bool read_payload(std::uint8_t c, value& v) noexcept;
@@ -71,6 +88,7 @@ private:
     bool read_compound(std::uint8_t c, unsigned width, kind k, value& v) noexcept;
     bool read_element_constructor(std::uint8_t c, std::uint32_t count, std::size_t size, value& v) noexcept;
     bool need(std::size_t n, const char* what) noexcept;
+    bool need(std::size_t n, std::uint8_t c) noexcept;  // names the constructor in the failure
     bool finish_items() noexcept;
 
     const std::byte* p_;

@@ -153,24 +153,22 @@ std::string_view kind_name(kind k) noexcept;
 
 /// One decoded value. Scalars are decoded; everything else is a view into the encoded bytes.
 /// Compound values (list, map, array) are not entered: `bytes` holds their encoded items, to be
-/// read with `reader::enter`.
+/// read with `reader::enter`. Kept within 80 bytes, so that making one is a few stores.
 struct value {
     kind type = kind::null;
     std::uint8_t constructor = ctor::null;  ///< the encoding used (for array items: the element constructor)
     bool described = false;
-    std::uint64_t descriptor = 0;            ///< described: numeric code (standard symbolic names mapped)
-    std::string_view descriptor_symbol;      ///< described with a symbolic descriptor: the symbol as sent
+    std::uint8_t element_constructor = ctor::null;  ///< arrays: the constructor shared by the elements
+    std::uint32_t count = 0;  ///< list/map/array: items (a map counts keys and values)
+    bool element_described = false;  ///< arrays: the elements are described, with descriptor `u`
 
-    std::uint64_t u = 0;  ///< boolean (0/1), ubyte, ushort, uint, ulong, char (a code point)
+    std::uint64_t descriptor = 0;        ///< described: numeric code (standard symbolic names mapped)
+    std::string_view descriptor_symbol;  ///< described with a symbolic descriptor: the symbol as sent
+
+    std::uint64_t u = 0;  ///< boolean (0/1), ubyte, ushort, uint, ulong, char (a code point); arrays: see above
     std::int64_t i = 0;   ///< byte, short, int, long, timestamp (ms since the Unix epoch)
     double f = 0;         ///< float, double
     bytes_view bytes;     ///< binary/string/symbol content, decimal/uuid raw bytes, compound items
-    std::uint32_t count = 0;  ///< list/map/array: items (a map counts keys and values)
-
-    // Arrays only: the element constructor, with its descriptor when the elements are described.
-    std::uint8_t element_constructor = ctor::null;
-    bool element_described = false;
-    std::uint64_t element_descriptor = 0;
 
     bool is_null() const noexcept { return type == kind::null; }
     bool is_compound() const noexcept { return type == kind::list || type == kind::map || type == kind::array; }
@@ -178,6 +176,23 @@ struct value {
     std::string_view text() const noexcept { return as_chars(bytes); }
     /// True when this is a described value with descriptor `c`.
     bool is(std::uint64_t c) const noexcept { return described && descriptor == c; }
+
+    /// Back to a plain null, member by member.
+    void reset() noexcept {
+        type = kind::null;
+        constructor = ctor::null;
+        described = false;
+        element_constructor = ctor::null;
+        count = 0;
+        element_described = false;
+        descriptor = 0;
+        descriptor_symbol = {};
+        u = 0;
+        i = 0;
+        f = 0;
+        bytes = {};
+    }
 };
+static_assert(sizeof(value) <= 80);
 
 }  // namespace tallyhub::amqp

@@ -42,4 +42,23 @@ inline void put_be64(char* p, std::uint64_t v) noexcept {
     std::memcpy(p, &v, 8);
 }
 
+/// True when all `n` bytes are ASCII (symbols).
+inline bool is_ascii(const std::byte* p, std::size_t n) noexcept {
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        std::uint64_t w;
+        std::memcpy(&w, p + i, 8);
+        if (w & 0x8080808080808080ull) return false;
+    }
+    for (; i < n; ++i)
+        if (std::to_integer<unsigned>(p[i]) & 0x80) return false;
+    return true;
+}
+
+/// UTF-8 validation beyond ASCII (simdjson).
+bool is_utf8_slow(const std::byte* p, std::size_t n) noexcept;
+
+/// True when the `n` bytes are valid UTF-8 (strings).
+inline bool is_utf8(const std::byte* p, std::size_t n) noexcept { return is_ascii(p, n) || is_utf8_slow(p, n); }
+
 }  // namespace tallyhub::amqp::wire

@@ -257,12 +257,12 @@ void writer::copy(const value& v) {
         std::size_t hn = 0;
         if (v.element_described) {
             head[hn++] = char(ctor::described);
-            if (v.element_descriptor <= 0xff) {
+            if (v.u <= 0xff) {
                 head[hn++] = char(ctor::smallulong);
-                head[hn++] = char(v.element_descriptor);
+                head[hn++] = char(v.u);
             } else {
                 head[hn++] = char(ctor::ulong);
-                wire::put_be64(head + hn, v.element_descriptor);
+                wire::put_be64(head + hn, v.u);
                 hn += 8;
             }
         }
