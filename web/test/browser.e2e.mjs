@@ -1,36 +1,31 @@
 // The dashboard in a real browser: headless Chromium (playwright-core, /usr/bin/chromium or
 // CHROMIUM_BIN) loads / from tallyhub running --demo-rate on a fresh build. Asserts the cards and
-// panels update, the badge and footer, no console error or failed request, the charts back-filled
-// right after a reload, one render per frame at 100 updates/s, no sideways scrolling on a phone,
-// the page's Content-Security-Policy holding (a violation is a console error), and the seed's own
-// metrics-dashboard.ts running unchanged in the page.
-// Run: cd web && node --test test/browser.e2e.mjs   (skipped, loudly, without Chromium or the binary)
+// panels update, the badge and footer over each transport, no console error or failed request, the
+// charts back-filled right after a reload, one render per frame at 100 updates/s, no sideways
+// scrolling on a phone, the page's Content-Security-Policy holding (a violation is a console
+// error), and the seed's own metrics-dashboard.ts running unchanged in the page.
+// Exact totals over AMQP and a server restart: browser-amqp.e2e.mjs.
+// Run: cd web && npm run test:browser   (skipped, loudly, without Chromium or the binary)
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, before, test } from 'node:test';
 
 import { build } from 'esbuild';
-import { chromium } from 'playwright-core';
 
-import { TallyhubServer, tallyhubBin } from '../../tests/e2e/lib/server.mjs';
+import { TallyhubServer } from '../../tests/e2e/lib/server.mjs';
 import { webDir } from './lib/load.mjs';
+import {
+  browserSuite, buildDashboard, launchChromium, openPage as open, scratch, text, transports, unavailable,
+} from './lib/browser.mjs';
 
-const chromiumBin = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
-const skip = !existsSync(chromiumBin) ? `no Chromium at ${chromiumBin} (apt-get install chromium, or set CHROMIUM_BIN)`
-  : !existsSync(tallyhubBin) ? `no tallyhub binary at ${tallyhubBin}` : false;
-if (skip) console.error(`SKIP web/test/browser.e2e.mjs: ${skip}`);
-
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'tallyhub-browser-'));
-const dist = path.join(tmp, 'dist');
+const tmp = scratch('tallyhub-browser-');
+const dist = path.join(tmp.dir, 'dist');
 let server, browser;
 
 before(async () => {
-  if (skip) return;
-  execFileSync(process.execPath, ['build.mjs', '--outdir', dist], { cwd: webDir, stdio: 'ignore' });
+  if (unavailable) return;
+  buildDashboard(dist);
   // The seed's script where the seed's HTML loads it from, /dist/metrics-dashboard.js (the page's
   // Content-Security-Policy allows scripts from its own origin only, so it is served, not inlined).
   await build({
@@ -40,62 +35,46 @@ before(async () => {
   server = await new TallyhubServer({
     testHub: false, args: ['--web-root', dist, '--demo-rate', '200', '--broadcast-interval', '10ms', '--tick', '10ms'],
   }).start();
-  browser = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
-    executablePath: chromiumBin,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium(path.join(tmp.dir, 'profile'));
 });
 
 after(async () => {
   await browser?.close();
   await server?.close();
-  rmSync(tmp, { recursive: true, force: true });
+  tmp.remove();
 });
 
-// A page whose console errors, uncaught exceptions and failed requests are collected.
-async function openPage(viewport = { width: 1280, height: 900 }) {
-  const page = await browser.newPage();
-  await page.setViewportSize(viewport);
-  const problems = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
-  page.on('pageerror', (e) => problems.push(`exception: ${e.message}`));
-  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
-  page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
-  await page.goto(server.url('/'));
-  return { page, problems };
-}
+const openPage = (viewport, pathname = '/') => open(browser, server.url(pathname), viewport);
 
-const text = (page, selector) => page.locator(selector).textContent();
-
-describe('the dashboard in Chromium', { skip }, () => {
-  test('cards, charts, panels, badge and footer fill in and keep moving, without errors', async () => {
-    const { page, problems } = await openPage();
-    try {
-      await page.waitForSelector('#connection[data-status="connected"]');
-      assert.equal(await text(page, '#connection-text'), 'Connected');
-      await page.waitForFunction(() => /^\d[\d,]*$/.test(document.getElementById('total-orders').textContent));
-      const first = Number((await text(page, '#total-orders')).replace(/,/g, ''));
-      await page.waitForFunction((n) => Number(document.getElementById('total-orders').textContent.replace(/,/g, '')) > n, first);
-      assert.match(await text(page, '#total-revenue'), /^\$[\d,]+\.\d\d$/);
-      assert.match(await text(page, '#avg-order-value'), /^\$[\d,]+\.\d\d$/);
-      assert.match(await text(page, '#total-payments'), /^\d[\d,]*$/);
-      assert.notEqual(await text(page, '#last-updated'), '-');
-      await page.waitForSelector('#batch-list li');
-      await page.waitForSelector('#daily-body th time');
-      await page.waitForFunction(() => document.getElementById('window-orders').textContent !== '–');
-      assert.match(await text(page, '#orders-chart-summary'), /^Orders per second over the last 5 minutes: now /);
-      assert.equal(await page.locator('#orders-chart canvas').count(), 1);
-      assert.equal(await page.locator('#revenue-chart canvas').count(), 1);
-      assert.equal(await text(page, '#transport'), 'WebSockets');
-      assert.equal(await text(page, '#protocol'), 'json v2');
-      assert.ok(await page.locator('#toasts .toast').count() <= 3, 'toasts never pile up');
-      assert.deepEqual(problems, []);
-    } finally {
-      await page.close();
-    }
-  });
+browserSuite('the dashboard in Chromium', { timeout: 60_000 }, () => {
+  for (const transport of transports) {
+    test(`over ${transport.label}: cards, charts, panels, badge and footer fill in and keep moving, without errors`, async () => {
+      const { page, problems } = await openPage(undefined, `/?transport=${transport.query}`);
+      try {
+        await page.waitForSelector('#connection[data-status="connected"]');
+        assert.equal(await text(page, '#connection-text'), 'Connected');
+        await page.waitForFunction(() => /^\d[\d,]*$/.test(document.getElementById('total-orders').textContent));
+        const first = Number((await text(page, '#total-orders')).replace(/,/g, ''));
+        await page.waitForFunction((n) => Number(document.getElementById('total-orders').textContent.replace(/,/g, '')) > n, first);
+        assert.match(await text(page, '#total-revenue'), /^\$[\d,]+\.\d\d$/);
+        assert.match(await text(page, '#avg-order-value'), /^\$[\d,]+\.\d\d$/);
+        assert.match(await text(page, '#total-payments'), /^\d[\d,]*$/);
+        assert.notEqual(await text(page, '#last-updated'), '-');
+        await page.waitForSelector('#batch-list li');
+        await page.waitForSelector('#daily-body th time');
+        await page.waitForFunction(() => document.getElementById('window-orders').textContent !== '–');
+        assert.match(await text(page, '#orders-chart-summary'), /^Orders per second over the last 5 minutes: now /);
+        assert.equal(await page.locator('#orders-chart canvas').count(), 1);
+        assert.equal(await page.locator('#revenue-chart canvas').count(), 1);
+        assert.equal(await text(page, '#transport'), transport.label);
+        assert.equal(await text(page, '#protocol'), 'json v2');
+        assert.ok(await page.locator('#toasts .toast').count() <= 3, 'toasts never pile up');
+        assert.deepEqual(problems, []);
+      } finally {
+        await page.close();
+      }
+    });
+  }
 
   test('100 updates a second are drawn at most once per frame', async (t) => {
     const { page, problems } = await openPage();
