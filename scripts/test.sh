@@ -104,6 +104,8 @@ for config in "${built[@]}"; do
 done
 scripts/build-web.sh --test || failures+=("web: dashboard build, tsc --noEmit or node --test failed")
 read -r p f s <"$log_dir/web.counts" && passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+scripts/build-web.sh --browser || failures+=("web: the browser test (headless Chromium, web/test/*.e2e.mjs) failed")
+read -r p f s <"$log_dir/web-browser.counts" && passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 
 services_stop
 
