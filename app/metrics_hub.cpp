@@ -1,5 +1,7 @@
 #include "app/metrics_hub.hpp"
 
+#include "app/kpi_json.hpp"
+
 #include <algorithm>
 #include <string>
 
@@ -50,6 +52,11 @@ void define_metrics_hub(signalr::hub& h, analytics& engine) {
     h.on_connected = [a](hub_call& c) {
         for (std::string_view g : stream_groups) c.join_group(g);
         c.clients().caller("ReceiveCurrentMetrics", json_text{a->latest().current_json});
+        // The window's current state too: a dashboard that (re)connects while the window stands still
+        // would otherwise show nothing, or another server's numbers, until the next change.
+        std::string window;
+        append_sliding_window_update(window, a->latest().snapshot.window);
+        c.clients().caller("ReceiveSlidingWindowUpdate", json_text{std::move(window)});
     };
     h.method("GetCurrentMetrics", [a](hub_call&) { return json_text{a->latest().current_json}; });
     h.method("GetHistory", [a](hub_call&, std::int64_t seconds) { return history_of(*a, seconds); });

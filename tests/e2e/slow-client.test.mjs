@@ -6,7 +6,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { startServer } from './lib/server.mjs';
-import { waitUntil, sleep } from './lib/hub.mjs';
+import { waitUntil, sleep, connect, stopAll } from './lib/hub.mjs';
 import { signalrPeer, OP, RS } from './lib/rawws.mjs';
 
 const hub = '/hubs/metrics';
@@ -84,5 +84,29 @@ describe('/sse/metrics heartbeat (--sse-heartbeat 200ms, --broadcast-interval 10
     const beats = events.filter((e) => e === ': heartbeat');
     assert.ok(beats.length >= 3 && beats.length <= 7, `heartbeats in 1.1 s at 200 ms: ${beats.length}`);
     assert.equal(events.length, beats.length + 1, `only heartbeats after the first event: ${JSON.stringify(events)}`);
+  });
+
+  it('gives a new MetricsHub connection the window state with its current metrics, before any change', async () => {
+    const got = { current: [], window: [] };
+    const { connection } = await connect(server.url('/hubs/metrics'), {
+      configure: (c) => {
+        c.on('ReceiveCurrentMetrics', (m) => { got.current.push(m); });
+        c.on('ReceiveSlidingWindowUpdate', (w) => { got.window.push(w); });
+      },
+    });
+    try {
+      await waitUntil(() => got.window.length > 0, 2_000, 'ReceiveSlidingWindowUpdate on connect');
+      await sleep(200);
+      assert.equal(got.current.length, 1);
+      assert.equal(got.window.length, 1, 'once, not a broadcast (nothing changes on this server)');
+      const w = got.window[0];
+      assert.deepEqual(Object.keys(w).sort(), ['AverageOrderValue', 'OrderCount', 'TotalRevenue', 'WindowEnd', 'WindowStart']);
+      assert.equal(w.OrderCount, 0);
+      // The default 5-minute window: whole seconds counted, the current one included.
+      const span = new Date(w.WindowEnd) - new Date(w.WindowStart);
+      assert.ok(span > 299_000 && span <= 300_000, `window span ${span} ms`);
+    } finally {
+      await stopAll([connection]);
+    }
   });
 });
