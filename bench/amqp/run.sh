@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# AMQP ingest scenario: events per second applied AND settled through tallyhub's AMQP 1.0 listener.
+# tallyhub runs with --cores 1 pinned to core 0; tallyhub-send (the project's producer, same engine
+# and codec) runs on core 1 and sends synthetic OrderCreated events (~150-byte JSON bodies) over one
+# connection as fast as credit allows. A run counts only when /metrics shows every event applied.
+#
+# Per --amqp-credit value (BENCH_CREDITS, default "1000 200000"; one link carries at most credit /
+# --tick events/s, 100 ms here): BENCH_RUNS (3) runs unsettled (each delivery accepted after its
+# tick's commit) and BENCH_RUNS runs pre-settled; the median rate, min-max and server CPU% are kept.
+#
+# Environment: TALLYHUB_BIN (build/cmake-release/tallyhub), SEND_BIN (tallyhub-send next to it),
+# BENCH_EVENTS (2000000; 200000 for credit 1000, which allows 10,000/s), BENCH_RUNS, BENCH_CREDITS,
+# BENCH_OUT (bench/results/amqp-ingest.json).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo_root=$(cd "$here/../.." && pwd)
+
+bin=${TALLYHUB_BIN:-$repo_root/build/cmake-release/tallyhub}
+send_bin=${SEND_BIN:-$(dirname "$bin")/tallyhub-send}
+events=${BENCH_EVENTS:-2000000}
+runs=${BENCH_RUNS:-3}
+credits=${BENCH_CREDITS:-1000 200000}
+out_json=${BENCH_OUT:-$repo_root/bench/results/amqp-ingest.json}
+
+command -v taskset >/dev/null 2>&1 || { echo "bench/amqp: taskset is missing; run 'make bench'" >&2; exit 1; }
+if [ ! -x "$bin" ] || [ ! -x "$send_bin" ]; then
+  "$repo_root/scripts/build.sh" cmake-release tallyhub tallyhub-send
+fi
+server_cpu=0
+client_cpu=1
+[ "$(nproc)" -ge 2 ] || { client_cpu=0; echo "bench/amqp: one core only: the producer shares it with the server" >&2; }
+load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
+
+tmp=$(mktemp -d /tmp/tallyhub-bench-amqp.XXXXXX)
+server_pid=
+cleanup() { stop_server; rm -rf "$tmp"; }
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+stop_server() {
+  [ -n "$server_pid" ] || return 0
+  kill -TERM "$server_pid" 2>/dev/null || true
+  for _ in $(seq 1 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=
+}
+
+# start_tallyhub CREDIT: sets server_pid, amqp_port, admin_port.
+start_tallyhub() {
+  local out=$tmp/tallyhub.out
+  taskset -c "$server_cpu" "$bin" --cores 1 --http 127.0.0.1:0 --admin 127.0.0.1:0 --amqp-listen 127.0.0.1:0 \
+    --amqp-credit "$1" --drain-timeout 2s >"$out" 2>"$tmp/tallyhub.err" &
+  server_pid=$!
+  for _ in $(seq 1 100); do
+    grep -q '^tallyhub: ready$' "$out" 2>/dev/null && break
+    kill -0 "$server_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  grep -q '^tallyhub: ready$' "$out" 2>/dev/null || { cat "$out" "$tmp/tallyhub.err" >&2; return 1; }
+  amqp_port=$(sed -n 's|^tallyhub: listening on amqp://[^ ]*:\([0-9]*\)/ (amqp)$|\1|p' "$out")
+  admin_port=$(sed -n 's|^tallyhub: listening on http://[^ ]*:\([0-9]*\)/ (admin)$|\1|p' "$out")
+}
+
+cpu_ns() { cat "/proc/$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%.0f", s}'; }
+json_num() { sed -n "s/.*\"$2\":\([0-9.]*\).*/\1/p" <<<"$1"; }
+applied() { curl -s "http://127.0.0.1:$admin_port/metrics" | awk '$1 == "tallyhub_events_applied_total{type=\"OrderCreated\"}" {print $2}'; }
+median() { tr ' ' '\n' | sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
+
+results=()
+printf '%-8s %-10s %10s %12s %16s %10s\n' credit mode events "events/s" "min-max" "server CPU"
+for credit in $credits; do
+  n=$events
+  [ "$credit" -ge 20000 ] || n=$((events / 10))
+  for mode in unsettled settled; do
+    rates=() cpus=()
+    for run in $(seq 1 "$runs"); do
+      start_tallyhub "$credit"
+      flag=; [ "$mode" = settled ] && flag=--settled
+      c0=$(cpu_ns "$server_pid")
+      summary=$(taskset -c "$client_cpu" "$send_bin" "amqp://127.0.0.1:$amqp_port/events" --orders "$n" $flag --json \
+        --timeout 120 --seed "$run")
+      # Pre-settled: the producer is done when it wrote; wait until the server applied everything.
+      for _ in $(seq 1 200); do [ "$(applied)" = "$n" ] && break; sleep 0.05; done
+      c1=$(cpu_ns "$server_pid")
+      got=$(applied)
+      [ "$got" = "$n" ] || { echo "bench/amqp: credit $credit $mode run $run: $got of $n applied: $summary" >&2; exit 1; }
+      rate=$(json_num "$summary" rate)
+      elapsed=$(json_num "$summary" elapsed_s)
+      rates+=("$rate")
+      cpus+=("$(awk -v c="$((c1 - c0))" -v e="$elapsed" 'BEGIN {printf "%.0f", (e > 0) ? 100 * c / 1e9 / e : 0}')")
+      stop_server
+    done
+    med=$(echo "${rates[*]}" | median)
+    lo=$(echo "${rates[*]}" | tr ' ' '\n' | sort -n | head -1)
+    hi=$(echo "${rates[*]}" | tr ' ' '\n' | sort -n | tail -1)
+    cpu=$(echo "${cpus[*]}" | median)
+    printf '%-8s %-10s %10s %12s %16s %9s%%\n' "$credit" "$mode" "$n" "$med" "$lo-$hi" "$cpu"
+    results+=("{\"credit\": $credit, \"mode\": \"$mode\", \"events\": $n, \"runs\": $runs, \"events_per_s_median\": $med, \"min\": $lo, \"max\": $hi, \"server_cpu_pct_median\": $cpu, \"rates\": [$(IFS=,; echo "${rates[*]}")]}")
+  done
+done
+
+mkdir -p "$(dirname "$out_json")"
+{
+  echo "{\"scenario\": \"amqp-ingest\", \"date\": \"$(date -u +%FT%TZ)\", \"host_cpus\": $(nproc), \"loadavg_at_start\": \"$load_at_start\","
+  echo " \"command\": \"bench/amqp/run.sh\", \"tick_ms\": 100, \"results\": ["
+  (IFS=$'\n'; echo "${results[*]}" | sed '$!s/$/,/')
+  echo "]}"
+} >"$out_json"
+echo "bench/amqp: wrote $out_json"
