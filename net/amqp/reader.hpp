@@ -108,7 +108,4 @@ private:
     std::uint64_t element_descriptor_ = 0;
 };
 
-/// Name of an encoding for error descriptions: "list8", "sym32", "smalluint"…
-std::string_view constructor_name(std::uint8_t c) noexcept;
-
 }  // namespace tallyhub::amqp

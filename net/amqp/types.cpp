@@ -73,6 +73,52 @@ std::string_view descriptor_symbol_of(std::uint64_t c) noexcept {
     return {};
 }
 
+std::string_view constructor_name(std::uint8_t c) noexcept {
+    switch (c) {
+    case ctor::described: return "described";
+    case ctor::null: return "null";
+    case ctor::boolean_true: return "true";
+    case ctor::boolean_false: return "false";
+    case ctor::boolean: return "boolean";
+    case ctor::ubyte: return "ubyte";
+    case ctor::ushort: return "ushort";
+    case ctor::uint: return "uint";
+    case ctor::smalluint: return "smalluint";
+    case ctor::uint0: return "uint0";
+    case ctor::ulong: return "ulong";
+    case ctor::smallulong: return "smallulong";
+    case ctor::ulong0: return "ulong0";
+    case ctor::byte: return "byte";
+    case ctor::short_: return "short";
+    case ctor::int_: return "int";
+    case ctor::smallint: return "smallint";
+    case ctor::long_: return "long";
+    case ctor::smalllong: return "smalllong";
+    case ctor::float_: return "float";
+    case ctor::double_: return "double";
+    case ctor::decimal32: return "decimal32";
+    case ctor::decimal64: return "decimal64";
+    case ctor::decimal128: return "decimal128";
+    case ctor::char_: return "char";
+    case ctor::timestamp: return "timestamp";
+    case ctor::uuid: return "uuid";
+    case ctor::vbin8: return "vbin8";
+    case ctor::vbin32: return "vbin32";
+    case ctor::str8: return "str8";
+    case ctor::str32: return "str32";
+    case ctor::sym8: return "sym8";
+    case ctor::sym32: return "sym32";
+    case ctor::list0: return "list0";
+    case ctor::list8: return "list8";
+    case ctor::list32: return "list32";
+    case ctor::map8: return "map8";
+    case ctor::map32: return "map32";
+    case ctor::array8: return "array8";
+    case ctor::array32: return "array32";
+    default: return "unknown";
+    }
+}
+
 std::string_view kind_name(kind k) noexcept {
     auto i = std::size_t(k);
     return i < kind_names.size() ? kind_names[i] : std::string_view{"?"};

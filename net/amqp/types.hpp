@@ -150,6 +150,8 @@ enum class kind : std::uint8_t {
 
 /// "uint", "string", "list"… for error descriptions.
 std::string_view kind_name(kind k) noexcept;
+/// Name of an encoding for error descriptions: "list8", "sym32", "smalluint"…
+std::string_view constructor_name(std::uint8_t c) noexcept;
 
 /// One decoded value. Scalars are decoded; everything else is a view into the encoded bytes.
 /// Compound values (list, map, array) are not entered: `bytes` holds their encoded items, to be

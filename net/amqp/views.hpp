@@ -21,6 +21,8 @@ public:
     /// Symbols to encode; `symbols` must outlive the array.
     symbol_array(std::span<const std::string_view> symbols) noexcept
         : list_(symbols.data()), count_(std::uint32_t(symbols.size())) {}
+    template <std::size_t N>
+    symbol_array(const std::string_view (&symbols)[N]) noexcept : list_(symbols), count_(std::uint32_t(N)) {}
 
     /// Sets `out` from `v`, a value `parent` produced: null, one symbol (AMQP lets a peer send a
     /// single symbol where an array is allowed), or an array of sym8/sym32. Anything else fails.
