@@ -91,6 +91,7 @@ bool epoll_backend::attempt(io_op& op) {
     }
     case op_code::read: n = ::pread(op.fd, op.buf, op.len, off_t(op.offset)); break;
     case op_code::write: n = ::pwrite(op.fd, op.buf, op.len, off_t(op.offset)); break;
+    case op_code::fsync: n = op.datasync ? ::fdatasync(op.fd) : ::fsync(op.fd); break;
     case op_code::close:
         forget_fd(op.fd);
         n = ::close(op.fd);
@@ -115,6 +116,13 @@ bool epoll_backend::start(io_op& op) {
                       std::chrono::seconds(op.ts.tv_sec) + std::chrono::nanoseconds(op.ts.tv_nsec);
         timers_.insert({op.deadline, &op});
         return false;
+    }
+    // Regular files are not pollable, so the fallback reads, writes and flushes them synchronously: a
+    // slow disk blocks this loop for the syscall (io_uring does not). File operations skip the fd's
+    // readiness state, which may be stale when a socket with the same number was closed with ::close.
+    if (op.code == op_code::read || op.code == op_code::write || op.code == op_code::fsync) {
+        if (!attempt(op)) op.res = -EAGAIN;
+        return true;
     }
     bool writer = op.code == op_code::send || op.code == op_code::writev || op.code == op_code::connect ||
                   (op.code == op_code::poll && (op.poll_mask & POLLOUT) && !(op.poll_mask & POLLIN));

@@ -134,6 +134,14 @@ inline op_awaiter write(int fd, const void* buf, uint32_t len, uint64_t offset) 
     return a;
 }
 
+/// Flushes `fd`'s written data to stable storage: fdatasync when `datasync`, else fsync. 0 or -errno.
+/// With the epoll fallback this runs synchronously and blocks the loop for the flush.
+inline op_awaiter fsync(int fd, bool datasync = true) {
+    auto a = make_op(op_code::fsync, fd);
+    a.op.datasync = datasync;
+    return a;
+}
+
 /// Closes `fd` after the backend forgot it.
 inline op_awaiter close(int fd) {
     reactor::current().backend().forget_fd(fd);

@@ -24,7 +24,7 @@ struct completion {
     complete_fn complete = nullptr;
 };
 
-enum class op_code : uint8_t { accept, recv, send, writev, connect, poll, sleep, read, write, close };
+enum class op_code : uint8_t { accept, recv, send, writev, connect, poll, sleep, read, write, close, fsync };
 
 /// One single-shot operation. Fill the fields for `code`, hand it to the reactor, await the result.
 struct io_op : completion {
@@ -40,6 +40,7 @@ struct io_op : completion {
     socklen_t addrlen = 0;
     uint32_t poll_mask = 0;       // poll: POLLIN/POLLOUT...
     uint64_t offset = 0;          // read/write on files
+    bool datasync = false;        // fsync: fdatasync (data and the metadata needed to read it back)
     int msg_flags = 0;            // recv/send flags (MSG_NOSIGNAL is always added for send)
     __kernel_timespec ts{};       // sleep duration, or the link timeout when has_timeout
     msghdr msg{};                 // writev on io_uring goes out as sendmsg (MSG_NOSIGNAL: no SIGPIPE)

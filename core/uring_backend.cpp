@@ -30,6 +30,7 @@ constexpr needed_op needed_ops[] = {
     {IORING_OP_TIMEOUT, "TIMEOUT"},   {IORING_OP_LINK_TIMEOUT, "LINK_TIMEOUT"},
     {IORING_OP_ASYNC_CANCEL, "ASYNC_CANCEL"}, {IORING_OP_READ, "READ"},
     {IORING_OP_WRITE, "WRITE"},       {IORING_OP_CLOSE, "CLOSE"},
+    {IORING_OP_FSYNC, "FSYNC"},
 };
 
 constexpr uint16_t buffer_group = 0;
@@ -143,6 +144,7 @@ bool uring_backend::start(io_op& op) {
     case op_code::read: io_uring_prep_read(s, op.fd, op.buf, op.len, op.offset); break;
     case op_code::write: io_uring_prep_write(s, op.fd, op.buf, op.len, op.offset); break;
     case op_code::close: io_uring_prep_close(s, op.fd); break;
+    case op_code::fsync: io_uring_prep_fsync(s, op.fd, op.datasync ? IORING_FSYNC_DATASYNC : 0); break;
     }
     io_uring_sqe_set_data(s, static_cast<completion*>(&op));
     if (op.has_timeout && op.code != op_code::sleep) {
