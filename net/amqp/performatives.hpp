@@ -49,7 +49,7 @@ struct delivery_state {
     std::optional<amqp::error> error;   ///< rejected
     bool delivery_failed = false;       ///< modified
     bool undeliverable_here = false;    ///< modified
-    map_view message_annotations;       ///< modified (decoding only; encoded as null)
+    map_view message_annotations;       ///< modified (a decoded map is written back as it came)
     bytes_view txn_id;                  ///< declared, transactional
 
     static delivery_state accepted() noexcept { return {}; }
