@@ -351,6 +351,77 @@ TEST(amqp_engine, heartbeats_fill_silence_and_the_idle_timeout_closes) {
     EXPECT_EQ(p.server_side.why.description(), "local-idle-timeout expired");
 }
 
+// Bytes from the network never crash the listener: a real producer conversation with bytes flipped,
+// dropped, duplicated or cut, fed in random pieces. Whatever happens, the engine ends up either
+// still serving or closed with a failure, and its output stays bounded. (Run under ASan/UBSan too.)
+TEST(amqp_engine, mutated_conversations_never_crash_the_listener) {
+    // Everything a producer writes: SASL, the AMQP header, open, begin, attach, five transfers, close.
+    pair_fixture p;
+    std::string conversation;
+    auto step = [&] {
+        for (int i = 0; i < 20; ++i) {
+            p.client.flush();
+            p.server.flush();
+            std::string to_server, to_client;
+            to_server.swap(p.client.output());
+            to_client.swap(p.server.output());
+            if (to_server.empty() && to_client.empty()) return;
+            conversation += to_server;
+            if (!to_server.empty()) p.server.receive(to_server, clock::now());
+            if (!to_client.empty()) p.client.receive(to_client, clock::now());
+        }
+    };
+    step();
+    const std::string msg = message_with("OrderCreated", R"({"OrderId":"o-1","TotalAmount":5})");
+    for (std::uint64_t i = 0; i < 5; ++i) p.client.send(msg, i);
+    step();
+    ASSERT_EQ(p.server_side.messages.size(), 5u);
+    p.client.close();
+    step();
+    ASSERT_GT(conversation.size(), 600u);
+    std::uint64_t state = 0x243f6a8885a308d3ull;
+    auto next = [&state](std::uint64_t n) {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        return n == 0 ? 0 : state % n;
+    };
+    int closed = 0;
+    for (int round = 0; round < 3000; ++round) {
+        std::string bytes = conversation;
+        const int edits = 1 + int(next(4));
+        for (int e = 0; e < edits && !bytes.empty(); ++e) {
+            const std::size_t at = next(bytes.size());
+            switch (next(4)) {
+                case 0: bytes[at] = char(next(256)); break;
+                case 1: bytes.erase(at, 1 + next(8)); break;
+                case 2: bytes.insert(at, bytes.substr(at, 1 + next(16))); break;
+                default: bytes.resize(at); break;
+            }
+        }
+        recorder r;
+        r.settle_with = nullptr;
+        engine e(listener_options(), r);
+        std::size_t off = 0;
+        while (off < bytes.size()) {
+            const std::size_t n = 1 + next(64);
+            e.receive(std::string_view(bytes).substr(off, n), clock::now());
+            for (auto& m : r.messages) e.settle(m.ref, outcome::accepted);
+            r.messages.clear();
+            e.flush();
+            EXPECT_LT(e.output().size(), 64u * 1024) << "round " << round;
+            e.output().clear();
+            off += n;
+        }
+        if (r.closed) {
+            ++closed;
+            EXPECT_TRUE(e.finished());
+        }
+    }
+    EXPECT_GT(closed, 300) << "many mutations are protocol errors the listener must notice";
+    EXPECT_LT(closed, 3000) << "some mutations (inside a body, say) still parse";
+}
+
 TEST(amqp_engine, clean_close_from_the_client) {
     pair_fixture p;
     pump(p.client, p.server);
