@@ -26,6 +26,7 @@ namespace tallyhub::store {
 /// Reaches into a journal to swap its segment descriptor.
 struct journal_testing {
     static int& segment_fd(journal& j) { return j.seg_fd_; }
+    static int& dir_fd(journal& j) { return j.dir_fd_; }
 };
 
 namespace testing {
@@ -105,6 +106,21 @@ inline void write_file(const std::string& path, const std::string& bytes) {
 }
 
 inline std::uint64_t size_of(const std::string& path) { return std::filesystem::file_size(path); }
+
+/// A segment file built by hand: header for `first`, then records first, first + 1, ...
+inline std::string segment_bytes(std::uint64_t first, const std::vector<std::string>& payloads) {
+    std::string out;
+    format::append_file_header(out, format::file_kind::segment, first);
+    for (std::size_t i = 0; i < payloads.size(); ++i) format::append_record(out, first + i, payloads[i]);
+    return out;
+}
+
+/// The offset of record `index` (0-based) in a segment made by segment_bytes.
+inline std::size_t record_offset(const std::vector<std::string>& payloads, std::size_t index) {
+    std::size_t off = format::file_header_size;
+    for (std::size_t i = 0; i < index; ++i) off += format::record_header_size + payloads[i].size();
+    return off;
+}
 
 /// The record payload used by the tests: recognisable and of varying length.
 inline std::string payload(int i) { return "tick " + std::to_string(i) + ":" + std::string(std::size_t(i % 7) * 5, 'x'); }
