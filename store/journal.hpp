@@ -59,7 +59,7 @@ result<fsync_mode> parse_fsync_mode(std::string_view s);
 struct journal_options {
     std::string dir = "./data";                        ///< --data-dir, created when missing
     fsync_mode fsync = fsync_mode::tick;               ///< --fsync
-    bool skip_corrupt = false;                         ///< --recover-skip-corrupt (see docs/journal.md)
+    bool skip_corrupt = false;                         ///< --recover-skip-corrupt (store/journal_recovery.hpp says what it drops)
     std::size_t max_record = std::size_t(64) << 20;    ///< append() refuses bigger records
     std::uint64_t snapshot_every_bytes = std::uint64_t(64) << 20;  ///< wants_snapshot() past this much log
 };
