@@ -123,6 +123,12 @@ void write(const hub_message& msg, std::string& out);
 /// (empty text is nil). On error (text that is not JSON) `out` is left as it was.
 result<void> write_json_payload(const hub_message& msg, std::string& out);
 
+/// Appends the MessagePack records for the complete JSON hub records in `json_records` (each ending in
+/// 0x1E, as hub.cpp's invocation_record and the broadcast code build them), parsed with `json`. Lets a
+/// broadcast encoded once as JSON be encoded once more for MessagePack connections, without touching
+/// the code that builds it. On error (a malformed or partial record) `out` is left as it was.
+result<void> transcode_json_records(json_protocol::parser& json, std::string_view json_records, std::string& out);
+
 /// The record for a Ping, `[6]` with its prefix, ready to send.
 inline constexpr std::string_view ping_record = "\x02\x91\x06";
 

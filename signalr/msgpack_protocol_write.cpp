@@ -105,4 +105,19 @@ result<void> write_json_payload(const hub_message& msg, std::string& out) {
     return encode(msg, out, payload_format::json);
 }
 
+result<void> transcode_json_records(json_protocol::parser& json, std::string_view json_records, std::string& out) {
+    constexpr error partial{static_cast<int>(json_protocol::errc::malformed_json), "Incomplete JSON hub record."};
+    const std::size_t start = out.size();
+    std::optional<error> failed;
+    auto done = json.parse(json_records, [&](const hub_message& m) {
+        if (failed) return;
+        if (auto r = write_json_payload(m, out); !r) failed = r.err();
+    });
+    if (!failed && !done) failed = done.err();
+    if (!failed && *done != json_records.size()) failed = partial;
+    if (!failed) return {};
+    out.resize(start);
+    return *failed;
+}
+
 }  // namespace tallyhub::signalr::msgpack_protocol

@@ -1,6 +1,6 @@
 // SignalR MessagePack hub protocol cost per message, side by side with the JSON codec in the same run:
 // encoding the per-tick metrics broadcast (argument already MessagePack; argument converted from the
-// JSON text MetricsHub builds; JSON record for comparison), and decoding a client invocation (raw
+// JSON text MetricsHub builds; the whole JSON record transcoded; JSON record for comparison), and decoding a client invocation (raw
 // MessagePack arguments; arguments converted to JSON for the hub binder; the JSON codec parsing the
 // same call), each against the floor of copying or scanning the bytes.
 
@@ -67,6 +67,17 @@ void bm_json_encode_broadcast(benchmark::State& state) {
     encode_loop(state, [&](std::string& out) { json_protocol::write(broadcast(&arg), out); });
 }
 
+// What a core does for its MessagePack connections when handed the JSON broadcast record.
+void bm_msgpack_transcode_broadcast_record(benchmark::State& state) {
+    const std::string_view arg = metrics_payload;
+    std::string json;
+    json_protocol::write(broadcast(&arg), json);
+    json_protocol::parser p;
+    encode_loop(state, [&](std::string& out) {
+        if (!msgpack_protocol::transcode_json_records(p, json, out)) state.SkipWithError("transcode");
+    });
+}
+
 // Floor: appending the finished MessagePack record.
 void bm_baseline_copy_broadcast(benchmark::State& state) {
     const std::string_view arg = metrics_payload;
@@ -117,6 +128,7 @@ void bm_baseline_read_prefix(benchmark::State& state) {
 
 BENCHMARK(bm_msgpack_encode_broadcast);
 BENCHMARK(bm_msgpack_encode_broadcast_from_json);
+BENCHMARK(bm_msgpack_transcode_broadcast_record);
 BENCHMARK(bm_json_encode_broadcast);
 BENCHMARK(bm_baseline_copy_broadcast);
 BENCHMARK(bm_msgpack_decode_invocation);

@@ -117,6 +117,27 @@ TEST(MsgpackProtocolWrite, MetricsBroadcastByteExact) {
     EXPECT_EQ(std::get<invocation_message>(s->message).arguments[0], args[0]);
 }
 
+TEST(MsgpackProtocolWrite, JsonBroadcastRecordsTranscodeOnce) {
+    const std::string_view arg = R"({"TotalOrders":1,"Timestamp":"2026-12-03T20:07:03.123Z"})";
+    const std::string_view args[] = {arg};
+    const std::string_view two[] = {R"("eu")", "[1,2]"};
+    std::string json;
+    json_protocol::write(invocation_message{.target = "ReceiveMetricsUpdate", .arguments = args}, json);
+    json_protocol::write(invocation_message{.target = "ReceiveBatchUpdate", .arguments = two}, json);
+    std::string want;
+    ASSERT_TRUE(msgpack_protocol::write_json_payload(invocation_message{.target = "ReceiveMetricsUpdate", .arguments = args}, want).ok());
+    ASSERT_TRUE(msgpack_protocol::write_json_payload(invocation_message{.target = "ReceiveBatchUpdate", .arguments = two}, want).ok());
+    json_protocol::parser jp;
+    std::string out;
+    ASSERT_TRUE(msgpack_protocol::transcode_json_records(jp, json, out).ok());
+    EXPECT_EQ(out, want);
+    // A broken or cut record is refused whole.
+    out = "x";
+    EXPECT_FALSE(msgpack_protocol::transcode_json_records(jp, json.substr(0, json.size() - 1), out).ok());
+    EXPECT_FALSE(msgpack_protocol::transcode_json_records(jp, json + "{\"type\":}\x1e", out).ok());
+    EXPECT_EQ(out, "x");
+}
+
 TEST(MsgpackProtocolWrite, LongerBodiesGetLongerPrefixes) {
     for (std::size_t n : {100u, 117u, 118u, 16'373u, 16'374u, 3'000'000u}) {
         const std::string text(n, 'q');
