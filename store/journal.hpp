@@ -52,6 +52,7 @@ enum class fsync_mode {
     always,  ///< each record written and fdatasync'ed on its own
     off,     ///< no fdatasync on commit: a crash of the machine loses recent ticks, a crash of the process does not
 };
+// Snapshots are synced in every mode: they replace the log, so an unsynced one could lose all of it.
 
 /// Parses "tick", "always" or "off".
 result<fsync_mode> parse_fsync_mode(std::string_view s);

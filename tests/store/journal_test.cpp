@@ -149,6 +149,15 @@ TEST_P(journal_test, overlapping_commits_keep_call_order) {
     EXPECT_EQ(back.payloads(), (std::vector<std::string>{"a", "b", "c"}));
 }
 
+TEST(journal_options, fsync_modes_parse_from_their_flag_spelling) {
+    EXPECT_EQ(*parse_fsync_mode("tick"), fsync_mode::tick);
+    EXPECT_EQ(*parse_fsync_mode("always"), fsync_mode::always);
+    EXPECT_EQ(*parse_fsync_mode("off"), fsync_mode::off);
+    EXPECT_FALSE(parse_fsync_mode("sometimes").ok());
+    EXPECT_EQ(journal_options{}.dir, "./data");
+    EXPECT_EQ(journal_options{}.fsync, fsync_mode::tick);
+}
+
 INSTANTIATE_TEST_SUITE_P(backends, journal_test, ::testing::Values("uring", "epoll"),
                          [](const auto& info) { return info.param; });
 
