@@ -10,7 +10,7 @@
 #
 # Environment: TALLYHUB_BIN (build/cmake-release/tallyhub), SEND_BIN (tallyhub-send next to it),
 # BENCH_EVENTS (2000000; 200000 for credit 1000, which allows 10,000/s), BENCH_RUNS, BENCH_CREDITS,
-# BENCH_OUT (bench/results/amqp-ingest.json).
+# BENCH_OUT (bench/results/amqp-ingest.json), BENCH_RMQ_EVENTS (200000), BENCH_RMQ_CREDIT (5000).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo_root=$(cd "$here/../.." && pwd)
@@ -19,7 +19,7 @@ bin=${TALLYHUB_BIN:-$repo_root/build/cmake-release/tallyhub}
 send_bin=${SEND_BIN:-$(dirname "$bin")/tallyhub-send}
 events=${BENCH_EVENTS:-2000000}
 runs=${BENCH_RUNS:-3}
-credits=${BENCH_CREDITS:-1000 200000}
+credits=${BENCH_CREDITS-1000 200000}
 out_json=${BENCH_OUT:-$repo_root/bench/results/amqp-ingest.json}
 
 command -v taskset >/dev/null 2>&1 || { echo "bench/amqp: taskset is missing; run 'make bench'" >&2; exit 1; }
@@ -101,11 +101,24 @@ for credit in $credits; do
   done
 done
 
+# Through RabbitMQ, when it is installed (bench/amqp/rabbitmq.mjs): its own publish rate as context.
+rabbit=()
+if [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] && command -v node >/dev/null 2>&1; then
+  printf '\n%-28s %14s %14s\n' "through RabbitMQ (${BENCH_RMQ_EVENTS:-200000} events)" "RabbitMQ pub/s" "tallyhub cons/s"
+  for run in $(seq 1 "$runs"); do
+    line=$(cd "$here" && TALLYHUB_BIN=$bin node rabbitmq.mjs)
+    rabbit+=("$line")
+    printf '%-28s %14s %14s\n' "run $run" "$(json_num "$line" rabbitmq_publish_per_s)" "$(json_num "$line" tallyhub_consume_per_s)"
+  done
+fi
+
 mkdir -p "$(dirname "$out_json")"
 {
   echo "{\"scenario\": \"amqp-ingest\", \"date\": \"$(date -u +%FT%TZ)\", \"host_cpus\": $(nproc), \"loadavg_at_start\": \"$load_at_start\","
   echo " \"command\": \"bench/amqp/run.sh\", \"tick_ms\": 100, \"results\": ["
   (IFS=$'\n'; echo "${results[*]}" | sed '$!s/$/,/')
+  echo "], \"rabbitmq\": ["
+  (IFS=$'\n'; echo "${rabbit[*]:-}" | sed '/^$/d; $!s/$/,/')
   echo "]}"
 } >"$out_json"
 echo "bench/amqp: wrote $out_json"

@@ -359,10 +359,16 @@ bool engine::impl::on_transfer(session_state& s, const transfer& t) {
             return false;
         }
         if (l->credit == 0) {
-            detach_link(s, *l, failure(condition::transfer_limit_exceeded, "transfer without link credit"));
-            return true;
+            // RabbitMQ 3.10 takes a flow's link-credit as new credit without subtracting what is
+            // already in flight, so a broker may overrun our view by up to one window. Take those
+            // (refusing data we can handle helps nobody); only a sender far past the window is cut.
+            if (l->outstanding >= 2 * opts.credit + 16) {
+                detach_link(s, *l, failure(condition::transfer_limit_exceeded, "transfers far beyond the link credit"));
+                return true;
+            }
+        } else {
+            --l->credit;
         }
-        --l->credit;
         ++l->delivery_count;
         l->in_delivery = true;
         l->current_id = *t.delivery_id;
