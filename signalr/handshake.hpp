@@ -62,7 +62,7 @@ result<handshake_step> parse_handshake_request(std::string_view input, std::size
 /// What this server and the current transport allow.
 struct handshake_options {
     bool json = true;
-    bool messagepack = false;      ///< enable once the MessagePack codec is wired in
+    bool messagepack = false;      ///< hub_connection enables it (the codec: signalr/msgpack_protocol.hpp)
     int max_version = 2;           ///< .NET 8+: any version <= 2 (2 = stateful reconnect capable)
     bool binary_transport = true;  ///< false for Server-Sent Events (Text only)
 };

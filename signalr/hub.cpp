@@ -86,9 +86,7 @@ bool stream_writer::write_json(std::string_view json_item) {
     stream_item_message m;
     m.invocation_id = id_;
     m.item = json_item;
-    std::string record;
-    json_protocol::write(m, record);
-    conn_->send_record(record);
+    conn_->send_message(m);
     return !cancelled_;
 }
 

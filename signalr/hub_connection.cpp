@@ -34,74 +34,6 @@ hub_connection::stream_state& hub_connection::streaming() {
     return *streaming_;
 }
 
-// ---- output ----
-
-void hub_connection::send_record(std::string_view record) {
-    if (batch_.empty()) reactor::current().defer_flush(*this);
-    batch_ += record;
-    last_sent_ = reactor::current().now();
-    ep_.local().stats.records_out.add();
-}
-
-void hub_connection::send_frame(const shared_bytes& frame, std::uint8_t kind) {
-    frame_batch();
-    const auto now = reactor::current().now();
-    last_sent_ = now;
-    ep_.local().stats.records_out.add();
-    bool conflated = false;
-    const net::send_status st = kind == 0 ? conn_.send(frame) : conn_.send_latest(frame, kind, &conflated);
-    if (conflated) ep_.local().stats.conflated_frames.add();
-    if (st != net::send_status::dropped) {
-        over_limit_since_ = {};
-        return;
-    }
-    if (close_) return;
-    // A dropped ordinary frame is a lost message: close now. A superseding one only leaves the client
-    // behind on state; close when that lasts past the grace period.
-    if (kind != 0) {
-        if (over_limit_since_ == std::chrono::steady_clock::time_point{}) over_limit_since_ = now;
-        if (now - over_limit_since_ < ep_.options().slow_client_grace) return;
-    }
-    ep_.local().stats.slow_consumer_closes.add();
-    close("Connection closed with an error. The client does not read its messages fast enough.", true);
-}
-
-void hub_connection::flush() noexcept { frame_batch(); }
-
-// `closing`: the connection's last frame, which may pass the hard limit a little (see send_closing).
-void hub_connection::frame_batch(bool closing) {
-    if (batch_.empty()) return;
-    auto header = ws::server_frame_header(ws::opcode::text, batch_.size());
-    std::string frame;
-    frame.reserve(header.size + batch_.size());
-    frame += header.view();
-    frame += batch_;
-    std::string().swap(batch_);  // freed: an idle connection keeps no output buffer
-    const auto st = closing ? conn_.send_closing(frame) : conn_.send(std::move(frame));
-    if (st == net::send_status::dropped && !close_) {
-        ep_.local().stats.slow_consumer_closes.add();
-        close("Connection closed with an error. The client does not read its messages fast enough.", true);
-    }
-}
-
-void hub_connection::send_completion(std::string_view id, const call_result& r) {
-    completion_message m;
-    m.invocation_id = id;
-    if (r.error)
-        m.error = *r.error;
-    else if (r.result)
-        m.result = *r.result;
-    std::string record;
-    json_protocol::write(m, record);
-    send_record(record);
-}
-
-void hub_connection::send_completion_error(std::string_view id, std::string_view error) {
-    call_result r;
-    r.error = std::string(error);
-    send_completion(id, r);
-}
-
 // ---- closing ----
 
 void hub_connection::close(std::optional<std::string> error, bool allow_reconnect, std::uint16_t ws_code) {
@@ -125,7 +57,7 @@ void hub_connection::sweep(std::chrono::steady_clock::time_point now) {
             ep_.local().stats.timeouts.add();
             std::string rec;
             write_handshake_response(rec, handshake_canceled_error);
-            send_record(rec);
+            queue_bytes(rec);
             send_close_record_ = false;
             close(std::nullopt, false);
         }
@@ -137,7 +69,7 @@ void hub_connection::sweep(std::chrono::steady_clock::time_point now) {
         return;
     }
     if (o.keep_alive_interval.count() > 0 && now - last_sent_ >= o.keep_alive_interval)
-        send_record(json_protocol::ping_record);
+        send_ping();
 }
 
 // ---- receive loop ----
@@ -247,12 +179,17 @@ bool hub_connection::on_handshake(std::string_view data, std::size_t& consumed) 
     } else {
         consumed = step->consumed;
         handshake_options ho;
+        ho.messagepack = true;
+        ho.binary_transport = true;  // WebSocket binary frames
         auto verdict = check_handshake(step->request, ho);
         if (verdict.accepted()) {
             handshaken_ = true;
+            protocol_ = verdict.protocol;
             last_received_ = reactor::current().now();
-            send_record(handshake_ok_record);
+            // Always JSON; on a MessagePack connection it opens the first binary frame.
+            queue_bytes(handshake_ok_record);
             ep_.local().stats.connections_opened.add();
+            ep_.local().stats.by_protocol(protocol_).add(1);
             if (ep_.definition().on_connected) {
                 hub_call call(*this);
                 try {
@@ -268,7 +205,7 @@ bool hub_connection::on_handshake(std::string_view data, std::size_t& consumed) 
         write_handshake_response(rec, verdict.error);
     }
     ep_.local().stats.protocol_errors.add();
-    send_record(rec);
+    queue_bytes(rec);  // a refused handshake is answered in JSON, in a text frame
     send_close_record_ = false;
     close(std::nullopt, false);
     return false;
@@ -276,8 +213,10 @@ bool hub_connection::on_handshake(std::string_view data, std::size_t& consumed) 
 
 task<bool> hub_connection::on_hub_bytes(std::string_view data, std::size_t& consumed) {
     auto& part = ep_.local();
+    const bool messagepack = protocol_ == hub_protocol::messagepack;
     while (consumed < data.size() && !close_) {
-        auto s = part.parser.next(data.substr(consumed));
+        auto rest = data.substr(consumed);
+        auto s = messagepack ? part.msgpack_parser.next(rest) : part.parser.next(rest);
         if (!s) {
             part.stats.protocol_errors.add();
             close(fmt::format("{} {}", protocol_error_text, s.err().reason), true);
@@ -495,6 +434,7 @@ task<void> hub_connection::finish() {
             }
         }
         ep_.local().stats.connections_closed.add();
+        ep_.local().stats.by_protocol(protocol_).sub(1);
     }
     ep_.detach(*this);
 
@@ -503,9 +443,7 @@ task<void> hub_connection::finish() {
         close_message m;
         m.error = pc.error;
         m.allow_reconnect = pc.allow_reconnect;
-        std::string record;
-        json_protocol::write(m, record);
-        send_record(record);
+        send_message(m);
     }
     frame_batch(true);
     reactor::current().cancel_flush(*this);

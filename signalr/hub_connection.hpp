@@ -2,11 +2,17 @@
 // One SignalR connection over a WebSocket: the handshake, the receive loop (WebSocket frames →
 // hub records → dispatch), server streams and upload streams, and the output batch.
 //
+// Protocol: the handshake picks JSON or MessagePack for the connection's life. Hub code always hands
+// over JSON (records, or messages whose raw fields are JSON text); a MessagePack connection re-encodes
+// them (signalr/msgpack_protocol.hpp). Incoming frames of either WebSocket type feed the one hub
+// parser, as ASP.NET Core does (the MessagePack client sends its handshake in a text frame).
+//
 // Output: records sent during one loop turn are appended to a batch that is framed as ONE WebSocket
-// text message when the reactor flushes (so several records share a frame, and no record is ever
-// split). A broadcast arrives as a ready frame shared by every connection of the core; the batch so
-// far is framed first so the order of records is kept. When the connection's output queue passes
-// its hard limit (a client that does not read), the connection is closed with a Close message.
+// message when the reactor flushes (so several records share a frame, and no record is ever split):
+// a text message for JSON, a binary one for MessagePack, the handshake's `{}\x1e` included. A
+// broadcast arrives as a ready frame shared by every connection of the core with the same protocol;
+// the batch so far is framed first so the order of records is kept. When the connection's output
+// queue passes its hard limit (a client that does not read), it is closed with a Close message.
 #include <chrono>
 #include <coroutine>
 #include <memory>
@@ -23,6 +29,7 @@
 #include "core/task.hpp"
 #include "net/connection.hpp"
 #include "net/ws_frame.hpp"
+#include "signalr/handshake.hpp"
 #include "signalr/hub.hpp"
 #include "signalr/message.hpp"
 
@@ -46,10 +53,16 @@ public:
     hub_endpoint& endpoint() noexcept { return ep_; }
     bool handshaken() const noexcept { return handshaken_; }
     bool closing() const noexcept { return close_ != nullptr; }
+    /// The hub protocol the handshake chose (JSON until then).
+    hub_protocol protocol() const noexcept { return protocol_; }
 
-    /// Queues one complete record (0x1E included) for this loop turn's frame.
-    void send_record(std::string_view record);
-    /// Queues a complete, shared WebSocket frame (a broadcast framed once per core). A nonzero
+    /// Queues complete JSON records (0x1E included) for this loop turn's frame, re-encoded first on a
+    /// MessagePack connection.
+    void send_record(std::string_view json_record);
+    /// Queues one message in the connection's protocol; its raw fields are JSON text (message.hpp).
+    void send_message(const hub_message& msg);
+    /// Queues a complete, shared WebSocket frame (a broadcast framed once per core and protocol, of
+    /// this connection's frame type). A nonzero
     /// `kind` marks superseding state: it may replace an unsent frame of the same kind, and when the
     /// output is full it is skipped (the slow client keeps older state) for up to the endpoint's
     /// slow_client_grace before the connection is closed.
@@ -97,6 +110,8 @@ private:
     task<void> background(task<void> t);
     void send_completion(std::string_view id, const call_result& r);
     void send_completion_error(std::string_view id, std::string_view error);
+    void queue_bytes(std::string_view encoded);  // records already in the connection's protocol
+    void send_ping();
     task<void> finish();
     void frame_batch(bool closing = false);
     void stop_reading();
@@ -106,6 +121,7 @@ private:
     std::string id_;
     unsigned core_;
     bool handshaken_ = false;
+    hub_protocol protocol_ = hub_protocol::json;
     bool read_stopped_ = false;
     std::chrono::steady_clock::time_point created_;
     std::chrono::steady_clock::time_point last_received_;

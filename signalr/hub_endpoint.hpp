@@ -3,10 +3,14 @@
 // the per-core connection registry and groups that server-to-client sends go through.
 //
 // Threading: one hub_endpoint serves every core. Its per-core parts (registry, groups, negotiated
-// tokens, JSON parser) are touched only by their own core. A send to All or to a group is encoded
-// once, handed to the other cores as bytes, and each core frames it once and queues the same bytes
-// on every target connection (net::connection corks them, so a connection's records of one loop
-// turn leave in one write).
+// tokens, parsers) are touched only by their own core. A send to All or to a group is encoded
+// once per protocol in use, handed to the other cores as bytes, and each core frames each encoding
+// once and queues the same bytes on every target connection of that protocol (net::connection corks
+// them, so a connection's records of one loop turn leave in one write).
+//
+// Protocols: hub code builds JSON records. When any core has a MessagePack connection, the sending
+// core also transcodes them, once, and ships both encodings; a core that finds MessagePack
+// connections but no MessagePack bytes (one connected meanwhile) transcodes for itself.
 //
 // Tokens: negotiate stores the secret token on the core token_owner() names, whichever core
 // answered; the WebSocket request that presents it asks that core, so the two requests may land on
@@ -26,7 +30,9 @@
 #include "net/cors.hpp"
 #include "net/http_server.hpp"
 #include "signalr/hub.hpp"
+#include "signalr/handshake.hpp"
 #include "signalr/json_protocol.hpp"
+#include "signalr/msgpack_protocol.hpp"
 #include "signalr/negotiate.hpp"
 #include "signalr/token_registry.hpp"
 
@@ -70,6 +76,13 @@ struct hub_counters {
     counter slow_consumer_closes;
     counter conflated_frames;  ///< superseding frames that replaced an unsent predecessor
     gauge connections;
+    gauge json_connections;         ///< handshaken connections speaking JSON
+    gauge messagepack_connections;  ///< handshaken connections speaking MessagePack
+
+    /// The gauge of handshaken connections speaking `p`.
+    gauge& by_protocol(hub_protocol p) noexcept {
+        return p == hub_protocol::messagepack ? messagepack_connections : json_connections;
+    }
 };
 
 class hub_endpoint {
@@ -109,6 +122,8 @@ public:
     /// distinct set of records. A nonzero `kind` marks the frame as superseding state: a connection
     /// whose previous frame of that kind has not started to leave gets the new one in its place.
     void send_each(std::vector<targeted_record> records, std::uint8_t kind);
+    /// Whether a MessagePack connection is open on any core (a relaxed look at the gauges).
+    bool any_messagepack() const noexcept;
     void send_client(std::string_view connection_id, std::string record);
     void send_group(std::string_view group, std::string record, std::string_view except_id);
     void add_to_group(std::string_view connection_id, std::string_view group);
@@ -121,9 +136,12 @@ private:
     task<void> connect(http::exchange& ex);
     task<void> serve(net::connection& conn, std::string id, std::string input);
     void options_request(http::exchange& ex);
-    void deliver_all(const std::string& record, const std::string& except_id);
-    void deliver_each(const std::vector<targeted_record>& records, std::uint8_t kind);
-    void deliver_group(const std::string& group, const std::string& record, const std::string& except_id);
+    struct broadcast;
+    struct broadcast_each;
+    std::shared_ptr<const broadcast> encode(std::string record, std::string_view group, std::string_view except_id);
+    void deliver_all(const broadcast& b);
+    void deliver_each(const broadcast_each& b, std::uint8_t kind);
+    void deliver_group(const broadcast& b);
     void deliver_client(const std::string& id, const std::string& record);
     task<void> sweep_loop();
 
@@ -137,11 +155,16 @@ private:
 
 /// One core's share of an endpoint.
 struct hub_endpoint::core_part {
-    explicit core_part(const hub_options& o) : tokens(o.negotiate_ttl), parser(o.max_message_size) {}
+    explicit core_part(const hub_options& o)
+        : tokens(o.negotiate_ttl), parser(o.max_message_size), msgpack_parser(o.max_message_size), transcoder(0) {}
     std::unordered_map<std::string_view, hub_connection*> by_id;  // key views the connection's id
     std::unordered_map<std::string, std::unordered_set<hub_connection*>> groups;
     token_registry tokens;
-    json_protocol::parser parser;
+    json_protocol::parser parser;              // JSON connections' input
+    msgpack_protocol::parser msgpack_parser;   // MessagePack connections' input (arguments as JSON text)
+    json_protocol::parser transcoder;          // outgoing JSON records re-encoded for MessagePack (no limit)
+    /// Appends the MessagePack records for complete JSON records; false (and logged) when they are not.
+    bool transcode(std::string_view json_records, std::string& out);
     hub_counters stats;
     bool sweeping = false;
     bool draining = false;
