@@ -82,6 +82,16 @@ void add_hub_metrics(const runtime& rt, prometheus_text& p) {
             p.sample(f.name, v, {{"hub", ep->path()}});
         }
     }
+    // Handshaken connections by what they speak. Only WebSockets is served by the hub endpoint today.
+    constexpr const char* by_protocol = "tallyhub_signalr_connections_by_protocol";
+    p.family(by_protocol, "gauge", "Open SignalR connections past their handshake, by hub, transport and hub protocol.");
+    for (const auto& ep : rt.endpoints) {
+        auto at = [&ep](unsigned i) -> const hc& { return ep->counters(i); };
+        p.sample(by_protocol, sum_over(ep->cores(), at, &hc::json_connections),
+                 {{"hub", ep->path()}, {"transport", "websockets"}, {"protocol", "json"}});
+        p.sample(by_protocol, sum_over(ep->cores(), at, &hc::messagepack_connections),
+                 {{"hub", ep->path()}, {"transport", "websockets"}, {"protocol", "messagepack"}});
+    }
 }
 
 void add_analytics_metrics(const runtime& rt, prometheus_text& p) {
