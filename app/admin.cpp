@@ -110,6 +110,16 @@ void add_analytics_metrics(const runtime& rt, prometheus_text& p) {
     p.sample("tallyhub_kpi_broadcasts_total", sum_over(a.cores(), at, &ac::broadcasts));
     p.family("tallyhub_merge_errors_total", "counter", "Shard deltas refused at the merge (a total would overflow).");
     p.sample("tallyhub_merge_errors_total", sum_over(a.cores(), at, &ac::merge_errors));
+    p.family("tallyhub_duplicates_total", "counter", "Redelivered events recognised by their message id and not counted again.");
+    p.sample("tallyhub_duplicates_total", sum_over(a.cores(), at, &ac::duplicates));
+    p.family("tallyhub_dedup_keys", "gauge", "Message ids in the dedup window.");
+    p.sample("tallyhub_dedup_keys", sum_over(a.cores(), at, &ac::dedup_keys));
+    p.family("tallyhub_journal_commits_total", "counter", "Ticks committed to the journal (--data-dir).");
+    p.sample("tallyhub_journal_commits_total", sum_over(a.cores(), at, &ac::commits));
+    p.family("tallyhub_journal_errors_total", "counter", "Journal commits or snapshots that failed (deliveries wait).");
+    p.sample("tallyhub_journal_errors_total", sum_over(a.cores(), at, &ac::commit_errors));
+    p.family("tallyhub_journal_snapshots_total", "counter", "Journal snapshots written.");
+    p.sample("tallyhub_journal_snapshots_total", sum_over(a.cores(), at, &ac::snapshots));
     p.family("tallyhub_sse_clients", "gauge", "Open /sse/metrics streams.");
     p.sample("tallyhub_sse_clients", sum_over(a.cores(), at, &ac::sse_clients));
 }

@@ -113,7 +113,9 @@ void amqp_service::session::on_message(const amqp::delivery_ref& d, bool, std::s
         reject(d, "the body must be one or more data sections, or an amqp-value string or binary");
         return;
     }
-    const ingest_result r = part_.ingest->ingest(type, amqp::as_chars(*body), analytics::now_ms());
+    key_.clear();
+    if (m->properties) m->properties->message_id.append_key(key_);
+    const ingest_result r = part_.ingest->ingest(type, amqp::as_chars(*body), analytics::now_ms(), key_);
     switch (r.outcome) {
         case ingest_outcome::applied:
             pending_.push_back({d, r.epoch});

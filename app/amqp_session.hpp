@@ -72,6 +72,7 @@ private:
     std::string label_;
     std::deque<pending> pending_;
     std::string scratch_;  // a body spread over several data sections
+    std::string key_;      // the message-id as a dedup key
     amqp::failure why_;
     bool ready_ = false;
     bool listening_ = false;  // registered as a commit listener

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <utility>
 
+#include "app/durable_state.hpp"
 #include "app/kpi_json.hpp"
 #include "core/log.hpp"
 #include "core/reactor.hpp"
@@ -50,7 +51,7 @@ struct analytics::core_part {
 };
 
 analytics::analytics(analytics_options opts, unsigned cores)
-    : opts_(opts), cores_(cores == 0 ? 1 : cores), state_(opts.kpi) {
+    : opts_(opts), cores_(cores == 0 ? 1 : cores), state_(opts.kpi), dedup_(opts.dedup_window_ms, opts.dedup_max_keys) {
     auto empty = make_published(state_.snapshot(now_ms()));
     for (unsigned i = 0; i < cores_; ++i) {
         parts_.push_back(std::make_unique<core_part>());
@@ -72,17 +73,17 @@ std::int64_t analytics::now_ms() noexcept {
     return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-result<void> analytics::apply(const order_event& e, std::int64_t at_ms) {
+result<void> analytics::apply(const order_event& e, std::int64_t at_ms, std::string_view key) {
     auto& p = local();
-    auto r = p.shard.apply(e, at_ms);
+    auto r = p.shard.apply(e, at_ms, opts_.dedup_window_ms > 0 ? key : std::string_view{});
     if (r) p.stats.orders_applied.add();
     else p.stats.events_rejected.add();
     return r;
 }
 
-result<void> analytics::apply(const payment_event& e, std::int64_t at_ms) {
+result<void> analytics::apply(const payment_event& e, std::int64_t at_ms, std::string_view key) {
     auto& p = local();
-    auto r = p.shard.apply(e, at_ms);
+    auto r = p.shard.apply(e, at_ms, opts_.dedup_window_ms > 0 ? key : std::string_view{});
     if (r) p.stats.payments_applied.add();
     else p.stats.events_rejected.add();
     return r;
@@ -156,12 +157,97 @@ task<void> analytics::tick_loop() {
         }
         deltas.push_back(p.shard.take_delta());
         epochs[0] = p.epoch++;
-        tick(now_ms(), deltas);
-        // Commit means "merged" here; with a durable store it is the store's commit of this tick.
-        notify_committed(epochs);
+        const std::int64_t now = now_ms();
+        drop_duplicates_of(deltas, now);
+        tick(now, deltas);
+        // Without a journal, committed means merged. With one, this tick's deliveries are settled
+        // once it is durable; a failed commit keeps them (and their credit) until a later one works.
+        if (co_await commit_tick(now, deltas)) notify_committed(epochs);
         // This core's storage goes back to its shard; the others' is freed (it was made on their core).
         p.shard.recycle(std::move(deltas.back()));
     }
+    // The journal goes on this core, with nothing in flight.
+    journal_.reset();
+}
+
+// A key counted before (within the window), or twice in this tick, is a redelivery: its event is
+// taken out of its delta before the merge and settled like the others, so the producer stops.
+void analytics::drop_duplicates_of(std::vector<metric_delta>& deltas, std::int64_t now) {
+    dedup_.expire(now);
+    duplicates_.resize(deltas.size());
+    std::uint64_t dropped = 0;
+    for (std::size_t i = 0; i < deltas.size(); ++i) {
+        auto& dups = duplicates_[i];
+        dups.clear();
+        const metric_delta& d = deltas[i];
+        for (std::size_t k = 0; k < d.keyed.size(); ++k)
+            if (!dedup_.insert(d.keyed[k].key, now)) dups.push_back(k);
+        if (!dups.empty()) {
+            drop_duplicates(deltas[i], dups);
+            dropped += dups.size();
+        }
+    }
+    auto& st = local().stats;
+    if (dropped > 0) {
+        st.duplicates.add(dropped);
+        TALLYHUB_LOG_LIMITED(log_level::info, 1, "dedup: {} redelivered event(s) recognised by their message id, not counted again",
+                             dropped);
+    }
+    st.dedup_keys.add(std::int64_t(dedup_.size()) - st.dedup_keys.load());
+}
+
+task<bool> analytics::commit_tick(std::int64_t now, const std::vector<metric_delta>& deltas) {
+    if (!journal_) co_return true;
+    auto& st = local().stats;
+    bool any = false;
+    for (const metric_delta& d : deltas) any = any || !d.empty() || !d.keyed.empty();
+    if (any) {
+        std::string record;
+        encode_tick_record(record, now, deltas, duplicates_);
+        if (auto r = journal_->append(record); !r) {
+            st.commit_errors.add();
+            TALLYHUB_LOG_LIMITED(log_level::error, 1, "journal: a tick record of {} bytes was refused: {}", record.size(),
+                                 r.err().reason);
+        }
+    }
+    result<void> c = co_await journal_->commit();
+    if (!c) {
+        st.commit_errors.add();
+        TALLYHUB_LOG_LIMITED(log_level::error, 1, "journal: commit failed, deliveries wait: {}", journal_->last_error());
+    } else {
+        st.commits.add();
+    }
+    if (journal_->wants_snapshot() || journal_->failed()) {
+        std::string state;
+        encode_snapshot(state, now, state_, dedup_, opts_.kpi.window_seconds);
+        result<void> s = co_await journal_->snapshot(std::move(state));
+        if (s) {
+            st.snapshots.add();
+            if (!c) c = s;  // the snapshot covers the failed batch
+        } else {
+            st.commit_errors.add();
+            TALLYHUB_LOG_LIMITED(log_level::error, 1, "journal: snapshot failed: {}", journal_->last_error());
+        }
+    }
+    co_return c.ok();
+}
+
+store::recovery_report analytics::open_journal(const store::journal_options& opts) {
+    store::recovery_visitor v;
+    tick_record scratch;
+    v.snapshot = [this](std::uint64_t, std::string_view s) { return load_snapshot(s, state_, dedup_); };
+    v.record = [this, &scratch](std::uint64_t, std::string_view r) -> result<void> {
+        if (auto d = decode_tick_record(r, scratch); !d) return d;
+        return replay_tick(scratch, state_, dedup_);
+    };
+    store::recovery_report report;
+    journal_ = store::journal::open(opts, v, &report);
+    const std::int64_t now = now_ms();
+    dedup_.expire(now);
+    auto restored = make_published(state_.snapshot(now));
+    for (auto& p : parts_) p->latest = restored;
+    last_published_ = restored;
+    return report;
 }
 
 // Each core's listeners hear the epoch of the delta this tick took from that core.

@@ -20,6 +20,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "app/dedup_window.hpp"
 #include "app/events.hpp"
 #include "app/kpi_state.hpp"
 #include "app/metric_shard.hpp"
@@ -28,11 +29,14 @@
 #include "core/task.hpp"
 #include "net/connection.hpp"
 #include "signalr/hub_endpoint.hpp"
+#include "store/journal.hpp"
 
 namespace tallyhub::app {
 
 struct analytics_options {
     kpi_config kpi;
+    std::int64_t dedup_window_ms = 24 * 3600 * 1000;  ///< --dedup-window
+    std::size_t dedup_max_keys = 2'000'000;           ///< --dedup-max-keys
     std::chrono::milliseconds tick{100};                 ///< shard collection and snapshot period
     std::chrono::milliseconds broadcast_interval{1000};  ///< at most one broadcast per interval
     std::chrono::milliseconds sse_heartbeat{15'000};     ///< comment line to idle SSE clients
@@ -46,6 +50,11 @@ struct analytics_counters {
     counter ticks;            ///< core 0 only
     counter broadcasts;       ///< core 0 only
     counter merge_errors;     ///< core 0 only: a delta refused because a total would overflow
+    counter duplicates;       ///< core 0 only: redelivered events recognised by their key, not counted
+    counter commits;          ///< core 0 only: journal commits that succeeded
+    counter commit_errors;    ///< core 0 only: journal commits or snapshots that failed
+    counter snapshots;        ///< core 0 only
+    gauge dedup_keys;         ///< core 0 only: keys in the dedup window
     gauge sse_clients;
 };
 
@@ -86,9 +95,19 @@ public:
     /// On each core at shutdown: stops the loops.
     void stop_core();
 
-    /// Applies one event to this core's shard (any core). Errors are counted and returned.
-    result<void> apply(const order_event& e, std::int64_t at_ms);
-    result<void> apply(const payment_event& e, std::int64_t at_ms);
+    /// Applies one event to this core's shard (any core). Errors are counted and returned. With a
+    /// dedup `key` (an AMQP message id), a redelivery of an event already counted within the dedup
+    /// window is taken out again at the merge.
+    result<void> apply(const order_event& e, std::int64_t at_ms, std::string_view key = {});
+    result<void> apply(const payment_event& e, std::int64_t at_ms, std::string_view key = {});
+
+    /// Main thread, before the cores start: opens the journal in `opts.dir`, loads its snapshot and
+    /// records into the state (throws store::journal_error for the operator), and keeps it: from now
+    /// on each tick is committed to it before its deliveries are settled.
+    store::recovery_report open_journal(const store::journal_options& opts);
+    bool durable() const noexcept { return journal_ != nullptr; }
+    /// Core 0's totals; from the main thread only before the cores start (after open_journal).
+    const kpi_totals& totals_at_start() const noexcept { return state_.totals(); }
 
     /// This core's collection epoch: an event applied now is committed once a commit_listener hears
     /// committed(e) with e >= this value. Advances each tick when core 0 takes this core's delta.
@@ -123,6 +142,10 @@ private:
     void broadcast(std::int64_t now_ms);
     void publish(std::shared_ptr<const published_metrics> p, bool broadcast_tick);
     void notify_committed(const std::vector<std::uint64_t>& epochs);
+    void drop_duplicates_of(std::vector<metric_delta>& deltas, std::int64_t now);
+    task<bool> commit_tick(std::int64_t now, const std::vector<metric_delta>& deltas);
+
+    std::vector<std::vector<std::size_t>> duplicates_;  // per delta of the current tick
 
     analytics_options opts_;
     unsigned cores_;
@@ -131,6 +154,8 @@ private:
 
     // Core 0 only.
     kpi_state state_;
+    dedup_window dedup_;
+    std::unique_ptr<store::journal> journal_;
     std::int64_t last_broadcast_ms_ = 0;
     bool pending_orders_ = false;
     bool pending_payments_ = false;

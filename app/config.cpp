@@ -178,6 +178,19 @@ codec<std::string> origin_codec() {
     return {"ORIGIN", parse_origin, [](const std::string& s) { return s; }};
 }
 
+// One of a few words, kept as text.
+codec<std::string> choice_text_codec(std::vector<std::string> words) {
+    std::string type_name;
+    for (const auto& w : words) type_name += (type_name.empty() ? "" : "|") + w;
+    return {type_name,
+            [words, type_name](std::string_view text) {
+                for (const auto& w : words)
+                    if (text == w) return std::string(text);
+                throw config_error("invalid value \"" + std::string(text) + "\" (expected " + type_name + ")");
+            },
+            [](const std::string& s) { return s; }};
+}
+
 // Like text_codec, but never shown.
 codec<std::string> secret_codec(std::string type_name) {
     codec<std::string> c = text_codec(std::move(type_name));
@@ -259,6 +272,16 @@ std::vector<option_spec> option_table(unsigned online_cpus) {
                      "AMQP: largest message accepted (a larger one detaches its link)"));
     t.push_back(make_list_option("amqp-url", &config::amqp_urls, broker_url_codec(),
                           "broker queue or subscription to consume: amqp://user:pass@host:port/address"));
+    t.push_back(make_option("data-dir", &config::data_dir, text_codec("DIR|off"),
+                     "journal of the totals, daily sales and dedup keys (\"off\": memory only, lost on restart)"));
+    t.push_back(make_option("fsync", &config::fsync, choice_text_codec({"tick", "always", "off"}),
+                     "journal durability: one fdatasync per tick, per record, or none"));
+    t.push_back(make_flag("recover-skip-corrupt", &config::recover_skip_corrupt,
+                   "start even if a journal record in the middle is corrupt (it and what follows are set aside)"));
+    t.push_back(make_option("dedup-window", &config::dedup_window, duration_codec(true),
+                     "a redelivered AMQP message (same message id) within this long is not counted again; 0s: off"));
+    t.push_back(make_option("dedup-max-keys", &config::dedup_max_keys, count_codec(1, 100'000'000),
+                     "message ids kept for deduplication, oldest dropped first"));
     t.push_back(make_option("demo-rate", &config::demo_rate, count_codec(0, 1'000'000),
                      "synthetic orders and payments per second, generated in-process (0: off)"));
     t.push_back(make_option("demo-seed", &config::demo_seed, count_codec(0, UINT32_MAX),

@@ -55,6 +55,11 @@ struct config {
     std::size_t amqp_credit = 1000;             ///< unsettled deliveries per link
     std::size_t amqp_max_message = 1024 * 1024; ///< largest message accepted
     std::vector<std::string> amqp_urls;         ///< brokers to consume from
+    std::string data_dir = "./data";            ///< the journal; "off": totals live in memory only
+    std::string fsync = "tick";                 ///< tick | always | off
+    bool recover_skip_corrupt = false;          ///< start despite a corrupt journal record (drops it and what follows)
+    std::chrono::nanoseconds dedup_window = std::chrono::hours(24);  ///< redeliveries recognised this long
+    std::size_t dedup_max_keys = 2'000'000;     ///< and at most this many message ids
     std::size_t demo_rate = 0;                  ///< synthetic events per second (0: off)
     std::size_t demo_seed = 1;                  ///< seed of the synthetic events
     bool test_hub = false;                      ///< serve /hubs/test

@@ -40,19 +40,28 @@ ingest_result event_ingest::reject(const error& e) {
     return r;
 }
 
-ingest_result event_ingest::ingest(std::string_view type_name, std::string_view body, std::int64_t at_ms) {
+ingest_result event_ingest::ingest(std::string_view type_name, std::string_view body, std::int64_t at_ms,
+                                   std::string_view key) {
     ingest_result r;
     switch (parse_event_type(type_name)) {
         case event_type::order_created: {
             auto e = decoder_.decode_order(body);
             if (!e) return reject(e.err());
-            if (auto a = engine_.apply(*e, at_ms); !a) return reject(shard_refusal(a.err()));
+            if (key.empty()) {
+                fallback_key_.assign("order:").append(e->order_id.view());
+                key = fallback_key_;
+            }
+            if (auto a = engine_.apply(*e, at_ms, key); !a) return reject(shard_refusal(a.err()));
             break;
         }
         case event_type::payment_processed: {
             auto e = decoder_.decode_payment(body);
             if (!e) return reject(e.err());
-            if (auto a = engine_.apply(*e, at_ms); !a) return reject(shard_refusal(a.err()));
+            if (key.empty()) {
+                fallback_key_.assign("payment:").append(e->payment_id.empty() ? e->order_id.view() : e->payment_id.view());
+                key = fallback_key_;
+            }
+            if (auto a = engine_.apply(*e, at_ms, key); !a) return reject(shard_refusal(a.err()));
             break;
         }
         case event_type::unknown:

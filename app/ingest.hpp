@@ -11,6 +11,7 @@
 // One per core, used only on that core; counters are read from any thread for /metrics.
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "app/analytics.hpp"
@@ -48,7 +49,11 @@ public:
     explicit event_ingest(analytics& engine, std::size_t max_body = 1 << 20);
 
     /// Decodes and applies one event (on this object's core). `at_ms` is the receive time.
-    ingest_result ingest(std::string_view type_name, std::string_view body, std::int64_t at_ms);
+    /// `key` identifies the delivery for deduplication (the AMQP message-id); without one, the
+    /// event's own id stands in ("order:" + OrderId, "payment:" + PaymentId or OrderId), so a
+    /// producer that resends the same order without message ids is not counted twice either.
+    ingest_result ingest(std::string_view type_name, std::string_view body, std::int64_t at_ms,
+                         std::string_view key = {});
 
     const ingest_counters& counters() const noexcept { return stats_; }
     analytics& engine() noexcept { return engine_; }
@@ -58,6 +63,7 @@ private:
 
     analytics& engine_;
     event_decoder decoder_;
+    std::string fallback_key_;
     ingest_counters stats_;
 };
 

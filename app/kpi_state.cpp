@@ -29,6 +29,13 @@ result<void> kpi_state::merge(const metric_delta& delta, std::int64_t now_ms) {
     return {};
 }
 
+void kpi_state::restore(const kpi_totals& totals, std::span<const daily_sales_row> days,
+                        std::span<const history_point> seconds) {
+    totals_ = totals;
+    for (const daily_sales_row& d : days) daily_.add(d.day, d.orders, d.revenue, d.payments);
+    for (const history_point& p : seconds) window_.add(p.second, p.orders, p.revenue);
+}
+
 kpi_snapshot kpi_state::snapshot(std::int64_t now_ms) {
     batcher_.close_expired(now_ms);
     kpi_snapshot s;

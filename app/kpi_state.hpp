@@ -10,6 +10,7 @@
 // returns the error; no other sum needs a check.
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "app/daily_sales.hpp"
@@ -74,6 +75,10 @@ public:
 
     /// GetDailySales(days): active days among the last `days`, newest first.
     void daily(std::int64_t now_ms, std::int64_t days, std::vector<daily_sales_row>& out) const;
+
+    /// Start-up from a snapshot (app/durable_state.hpp): totals, the retained days and the window's
+    /// seconds, into an empty state. The next snapshot() reports them as changed.
+    void restore(const kpi_totals& totals, std::span<const daily_sales_row> days, std::span<const history_point> seconds);
 
     /// Orders merged but not yet in a closed batch.
     std::int64_t open_batch_orders() const noexcept { return batcher_.open_count(); }

@@ -3,6 +3,7 @@
 #include "app/metrics_hub.hpp"
 #include "app/sse_metrics.hpp"
 #include "app/test_hub.hpp"
+#include "store/journal.hpp"
 
 #include <signal.h>
 #include <sys/socket.h>
@@ -199,6 +200,8 @@ int run_server(const config& cfg) {
         ao.broadcast_interval = duration_cast<milliseconds>(cfg.broadcast_interval);
         ao.sse_heartbeat = duration_cast<milliseconds>(cfg.sse_heartbeat);
         ao.kpi.window_seconds = duration_cast<seconds>(cfg.window).count();
+        ao.dedup_window_ms = duration_cast<milliseconds>(cfg.dedup_window).count();
+        ao.dedup_max_keys = cfg.dedup_max_keys;
         rt.engine = std::make_unique<analytics>(ao, cfg.cores);
         auto& h = rt.hubs.emplace_back(std::make_unique<signalr::hub>());
         define_metrics_hub(*h, *rt.engine);
@@ -208,6 +211,25 @@ int run_server(const config& cfg) {
         add_sse_route(rt.main_routes, *rt.engine);
         if (cfg.demo_rate > 0) log_info("demo source: {} synthetic events per second (seed {})", cfg.demo_rate, cfg.demo_seed);
         rt.amqp = std::make_unique<amqp_service>(amqp_options_of(cfg), *rt.engine, cfg.cores);
+        if (cfg.data_dir != "off") {
+            store::journal_options jo;
+            jo.dir = cfg.data_dir;
+            jo.fsync = *store::parse_fsync_mode(cfg.fsync);
+            jo.skip_corrupt = cfg.recover_skip_corrupt;
+            try {
+                const store::recovery_report r = rt.engine->open_journal(jo);
+                const kpi_totals& t = rt.engine->totals_at_start();
+                log_info("journal {}: {} (snapshot {}, {} record(s) after it): {} orders, {} payments restored",
+                         cfg.data_dir, r.snapshot_seq || r.records ? "recovered" : "new",
+                         r.snapshot_seq ? std::to_string(*r.snapshot_seq) : std::string("none"), r.records, t.orders,
+                         t.payments);
+            } catch (const store::journal_error& e) {
+                std::fprintf(stderr, "tallyhub: --data-dir %s: %s\n", cfg.data_dir.c_str(), e.what());
+                return 2;
+            }
+        } else {
+            log_warn("--data-dir off: totals are kept in memory only and start from zero after a restart");
+        }
     }
     if (cfg.test_hub) {
         auto& h = rt.hubs.emplace_back(std::make_unique<signalr::hub>());

@@ -51,7 +51,7 @@ stop_server() {
 start_tallyhub() {
   local out=$tmp/tallyhub.out
   taskset -c "$server_cpu" "$bin" --cores 1 --http 127.0.0.1:0 --admin 127.0.0.1:0 --amqp-listen 127.0.0.1:0 \
-    --amqp-credit "$1" --drain-timeout 2s >"$out" 2>"$tmp/tallyhub.err" &
+    --amqp-credit "$1" --data-dir "$tmp/data" --drain-timeout 2s >"$out" 2>"$tmp/tallyhub.err" &
   server_pid=$!
   for _ in $(seq 1 100); do
     grep -q '^tallyhub: ready$' "$out" 2>/dev/null && break
@@ -91,6 +91,7 @@ for credit in $credits; do
       rates+=("$rate")
       cpus+=("$(awk -v c="$((c1 - c0))" -v e="$elapsed" 'BEGIN {printf "%.0f", (e > 0) ? 100 * c / 1e9 / e : 0}')")
       stop_server
+      rm -rf "$tmp/data"
     done
     med=$(echo "${rates[*]}" | median)
     lo=$(echo "${rates[*]}" | tr ' ' '\n' | sort -n | head -1)

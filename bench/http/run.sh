@@ -57,7 +57,7 @@ stop_server() {
 # start_tallyhub BACKEND: sets server_pid, static_url and health_url; fails if it is not ready in 10 s.
 start_tallyhub() {
   local out=$tmp/tallyhub-$1.out
-  taskset -c "$server_cpu" "$bin" --cores 1 --io-backend "$1" --http 127.0.0.1:0 --admin 127.0.0.1:0 --amqp-listen off \
+  taskset -c "$server_cpu" "$bin" --cores 1 --io-backend "$1" --http 127.0.0.1:0 --admin 127.0.0.1:0 --amqp-listen off --data-dir off \
     --web-root "$tmp/www" --drain-timeout 2s >"$out" 2>"$tmp/tallyhub-$1.err" &
   server_pid=$!
   for _ in $(seq 1 100); do

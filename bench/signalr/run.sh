@@ -65,7 +65,7 @@ stop_server() {
 # timeout keep the idle connections silent for the whole run.
 start_tallyhub() {
   local out=$tmp/tallyhub-$1.out
-  taskset -c "$server_cpu" "$bin" --cores 1 --io-backend "$1" --http 127.0.0.1:0 --admin 127.0.0.1:0 --amqp-listen off \
+  taskset -c "$server_cpu" "$bin" --cores 1 --io-backend "$1" --http 127.0.0.1:0 --admin 127.0.0.1:0 --amqp-listen off --data-dir off \
     --test-hub --keep-alive-interval 60s --client-timeout 120s --drain-timeout 2s \
     >"$out" 2>"$tmp/tallyhub-$1.err" &
   server_pid=$!

@@ -145,7 +145,8 @@ private:
         }
         std::vector<std::string> argv_strings{bin};
         if (options_.loopback_listeners) {
-            argv_strings.insert(argv_strings.end(), {"--http", "127.0.0.1:0", "--admin", "127.0.0.1:0", "--amqp-listen", "127.0.0.1:0"});
+            argv_strings.insert(argv_strings.end(), {"--http", "127.0.0.1:0", "--admin", "127.0.0.1:0", "--amqp-listen", "127.0.0.1:0",
+                                                    "--data-dir", "off"});
         }
         argv_strings.insert(argv_strings.end(), options_.args.begin(), options_.args.end());
         command_line_.clear();

@@ -7,7 +7,7 @@
 // the server printed. Every server still running when the test process exits is killed (SIGKILL).
 
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,10 +20,12 @@ export const tallyhubBin = path.resolve(
 );
 
 const live = new Set();
+const dataDirs = new Set();   // journals of servers started without options.dataDir, removed at exit
 process.on('exit', () => {
   for (const child of live) {
     try { child.kill('SIGKILL'); } catch { /* already gone */ }
   }
+  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
 });
 // The test runner stops a file that overruns with SIGTERM; take the servers down with it.
 for (const signal of ['SIGINT', 'SIGTERM']) {
@@ -37,6 +39,7 @@ const listeningLine = /^tallyhub: listening on (?:http|amqp):\/\/(.+):(\d+)\/ \(
  *
  * Options (all optional):
  *   http: 'HOST:PORT' (default '127.0.0.1:0'), admin (default '127.0.0.1:0'), amqpListen (default '127.0.0.1:0'),
+ *   dataDir ('off', or a directory kept across restarts; default: a fresh temporary directory),
  *   cores, ioBackend ('uring'|'epoll'), keepAliveInterval, clientTimeout, handshakeTimeout
  *   (durations such as '15s'), maxMessageSize, corsOrigins (string or array), testHub (default true),
  *   args: extra command-line arguments, env: extra environment, readyTimeoutMs (default 10000).
@@ -51,7 +54,11 @@ export class TallyhubServer {
     this.amqpPort = 0;             // the AMQP listener (--amqp-listen), 0 if off
     this.host = '127.0.0.1';
     this.exitCode = undefined;     // exit code, or 128 + signal number; undefined while running
-    this.args = buildArgs(options);
+    // Each server journals into its own temporary directory unless told otherwise ('off', or a
+    // directory a test reuses across restarts).
+    this.dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'tallyhub-e2e-data-'));
+    if (options.dataDir === undefined) dataDirs.add(this.dataDir);
+    this.args = buildArgs({ ...options, dataDir: this.dataDir });
     this.child = null;
     this._exited = null;
     this._signalled = false;       // true once the test sent a signal: an exit after that is expected
@@ -136,6 +143,14 @@ export class TallyhubServer {
   /** amqp:// URL of `address` on the AMQP listener (user info optional). */
   amqpUrl(address = 'events', userinfo = '') {
     return `amqp://${userinfo ? `${userinfo}@` : ''}${this.host}:${this.amqpPort}/${address}`;
+  }
+
+  /** The current metrics ({TotalOrders, TotalRevenue, …}) from the first event of /sse/metrics. */
+  async currentMetrics() {
+    const reader = (await fetch(this.url('/sse/metrics'), { signal: AbortSignal.timeout(3_000) })).body.getReader();
+    const { value } = await reader.read();
+    reader.cancel().catch(() => {});
+    return JSON.parse(new TextDecoder().decode(value).split('\n')[0].slice('data: '.length));
   }
 
   /** URL of `pathname` on the admin listener (/metrics, /healthz, /readyz). */
@@ -252,7 +267,7 @@ export async function startServer(options = {}) {
 
 function buildArgs(o) {
   const args = ['--http', o.http ?? '127.0.0.1:0', '--admin', o.admin ?? '127.0.0.1:0',
-    '--amqp-listen', o.amqpListen ?? '127.0.0.1:0'];
+    '--amqp-listen', o.amqpListen ?? '127.0.0.1:0', '--data-dir', o.dataDir];
   if (o.cores !== undefined) args.push('--cores', String(o.cores));
   if (o.testHub ?? true) args.push('--test-hub');
   if (o.ioBackend) args.push('--io-backend', o.ioBackend);   // else TALLYHUB_IO_BACKEND, if set, applies
