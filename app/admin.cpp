@@ -110,6 +110,8 @@ void add_analytics_metrics(const runtime& rt, prometheus_text& p) {
     p.sample("tallyhub_kpi_broadcasts_total", sum_over(a.cores(), at, &ac::broadcasts));
     p.family("tallyhub_merge_errors_total", "counter", "Shard deltas refused at the merge (a total would overflow).");
     p.sample("tallyhub_merge_errors_total", sum_over(a.cores(), at, &ac::merge_errors));
+    p.family("tallyhub_batches_skipped_total", "counter", "Closed batches not broadcast (more than fit in one broadcast).");
+    p.sample("tallyhub_batches_skipped_total", sum_over(a.cores(), at, &ac::batches_skipped));
     p.family("tallyhub_duplicates_total", "counter", "Redelivered events recognised by their message id and not counted again.");
     p.sample("tallyhub_duplicates_total", sum_over(a.cores(), at, &ac::duplicates));
     p.family("tallyhub_dedup_keys", "gauge", "Message ids in the dedup window.");

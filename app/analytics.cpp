@@ -308,17 +308,26 @@ void analytics::broadcast(std::int64_t now) {
         append_sliding_window_update(arg, s.window);
         records.push_back({"window", record_of("ReceiveSlidingWindowUpdate", std::move(arg))});
     }
-    // send_each takes at most 64 records; at 100 orders a batch that is far past any real rate.
-    std::size_t sent_batches = 0;
-    for (const closed_batch& b : pending_batches_) {
-        if (records.size() >= 64) break;
+    // send_each takes at most 64 records: past about 6,000 orders per broadcast interval not every
+    // batch fits, and the newest ones (what a dashboard's batch ticker shows) go out.
+    const std::size_t room = 64 - records.size();
+    const std::size_t skip = pending_batches_.size() > room ? pending_batches_.size() - room : 0;
+    for (std::size_t i = skip; i < pending_batches_.size(); ++i) {
         std::string arg;
-        append_batch_update(arg, b);
+        append_batch_update(arg, pending_batches_[i]);
         records.push_back({"batches", record_of("ReceiveBatchUpdate", std::move(arg))});
-        ++sent_batches;
     }
-    if (sent_batches < pending_batches_.size())
-        log_warn("broadcast: {} closed batches, only the oldest {} went out", pending_batches_.size(), sent_batches);
+    if (skip > 0) {
+        local().stats.batches_skipped.add(skip);
+        skipped_since_warn_ += skip;
+        if (now - last_batch_warn_ms_ >= 60'000) {
+            log_warn("broadcast: {} closed batches were not broadcast in the last minute (more than {} per "
+                     "broadcast interval; the newest went out; see tallyhub_batches_skipped_total)",
+                     skipped_since_warn_, room);
+            last_batch_warn_ms_ = now;
+            skipped_since_warn_ = 0;
+        }
+    }
     pending_orders_ = pending_payments_ = pending_window_ = false;
     pending_batches_.clear();
     local().stats.broadcasts.add();

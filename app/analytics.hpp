@@ -50,6 +50,7 @@ struct analytics_counters {
     counter ticks;            ///< core 0 only
     counter broadcasts;       ///< core 0 only
     counter merge_errors;     ///< core 0 only: a delta refused because a total would overflow
+    counter batches_skipped;  ///< core 0 only: closed batches not broadcast (more than fit in one broadcast)
     counter duplicates;       ///< core 0 only: redelivered events recognised by their key, not counted
     counter commits;          ///< core 0 only: journal commits that succeeded
     counter commit_errors;    ///< core 0 only: journal commits or snapshots that failed
@@ -161,6 +162,8 @@ private:
     bool pending_payments_ = false;
     bool pending_window_ = false;
     std::vector<closed_batch> pending_batches_;
+    std::int64_t last_batch_warn_ms_ = 0;
+    std::uint64_t skipped_since_warn_ = 0;
     std::shared_ptr<const published_metrics> last_published_;
 };
 
