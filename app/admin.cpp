@@ -122,6 +122,14 @@ void add_analytics_metrics(const runtime& rt, prometheus_text& p) {
     p.sample("tallyhub_journal_errors_total", sum_over(a.cores(), at, &ac::commit_errors));
     p.family("tallyhub_journal_snapshots_total", "counter", "Journal snapshots written.");
     p.sample("tallyhub_journal_snapshots_total", sum_over(a.cores(), at, &ac::snapshots));
+    if (const live_cache* c = a.cache()) {  // the admin listener runs on core 0, which owns it
+        p.family("tallyhub_redis_up", "gauge", "1 while the Redis link (--redis) is up.");
+        p.sample("tallyhub_redis_up", std::uint64_t(c->up()));
+        p.family("tallyhub_redis_writes_total", "counter", "Live-state pipelines Redis took, by result.");
+        p.sample("tallyhub_redis_writes_total", c->stats().writes, {{"result", "ok"}});
+        p.sample("tallyhub_redis_writes_total", c->stats().failures, {{"result", "failed"}});
+        p.sample("tallyhub_redis_writes_total", c->stats().skipped, {{"result", "skipped"}});
+    }
     p.family("tallyhub_sse_clients", "gauge", "Open /sse/metrics streams.");
     p.sample("tallyhub_sse_clients", sum_over(a.cores(), at, &ac::sse_clients));
 }

@@ -166,8 +166,12 @@ task<void> analytics::tick_loop() {
         // This core's storage goes back to its shard; the others' is freed (it was made on their core).
         p.shard.recycle(std::move(deltas.back()));
     }
-    // The journal goes on this core, with nothing in flight.
+    // The journal and the Redis writer go on this core, with nothing in flight.
     journal_.reset();
+    if (cache_) {
+        co_await cache_->settle(std::chrono::seconds(3));
+        cache_.reset();
+    }
 }
 
 // A key counted before (within the window), or twice in this tick, is a redelivery: its event is
@@ -282,6 +286,11 @@ void analytics::tick(std::int64_t now, std::vector<metric_delta>& deltas) {
 
     const bool due = now - last_broadcast_ms_ >= opts_.broadcast_interval.count();
     last_published_ = make_published(std::move(snap));
+    if (cache_) {
+        recent_.clear();
+        state_.history(now, 2, recent_);
+        cache_->publish(last_published_->snapshot, recent_);
+    }
     if (due) broadcast(now);
     publish(last_published_, due);
 }

@@ -23,6 +23,7 @@
 #include "app/dedup_window.hpp"
 #include "app/events.hpp"
 #include "app/kpi_state.hpp"
+#include "app/live_cache.hpp"
 #include "app/metric_shard.hpp"
 #include "core/counters.hpp"
 #include "core/io.hpp"
@@ -107,6 +108,11 @@ public:
     /// on each tick is committed to it before its deliveries are settled.
     store::recovery_report open_journal(const store::journal_options& opts);
     bool durable() const noexcept { return journal_ != nullptr; }
+    /// Before the cores start: after each tick the live state also goes to Redis (--redis).
+    void set_live_cache(std::unique_ptr<live_cache> c) noexcept { cache_ = std::move(c); }
+    /// On core 0 (the admin listener's core): the Redis writer, or null.
+    const live_cache* cache() const noexcept { return cache_.get(); }
+
     /// Core 0's totals; from the main thread only before the cores start (after open_journal).
     const kpi_totals& totals_at_start() const noexcept { return state_.totals(); }
 
@@ -147,6 +153,7 @@ private:
     task<bool> commit_tick(std::int64_t now, const std::vector<metric_delta>& deltas);
 
     std::vector<std::vector<std::size_t>> duplicates_;  // per delta of the current tick
+    std::vector<history_point> recent_;                 // the last seconds, for the Redis buckets
 
     analytics_options opts_;
     unsigned cores_;
@@ -157,6 +164,7 @@ private:
     kpi_state state_;
     dedup_window dedup_;
     std::unique_ptr<store::journal> journal_;
+    std::unique_ptr<live_cache> cache_;
     std::int64_t last_broadcast_ms_ = 0;
     bool pending_orders_ = false;
     bool pending_payments_ = false;

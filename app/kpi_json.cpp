@@ -44,6 +44,32 @@ void append_current_metrics(std::string& out, const kpi_snapshot& s) {
     out.push_back('}');
 }
 
+void append_realtime_metrics(std::string& out, const kpi_snapshot& s) {
+    out.push_back('{');
+    name(out, "TotalOrders", true);
+    integer(out, s.totals.orders);
+    name(out, "TotalRevenue");
+    append_money(out, s.totals.revenue);
+    name(out, "AverageOrderValue");
+    append_money(out, s.average_order_value);
+    name(out, "TotalPaymentsProcessed");
+    integer(out, s.totals.payments);
+    name(out, "LastUpdated");
+    time(out, s.timestamp_ms);
+    out.push_back('}');
+}
+
+void append_second(std::string& out, const history_point& p) {
+    out.push_back('{');
+    name(out, "Timestamp", true);
+    time(out, p.second * ms_per_second);
+    name(out, "OrderCount");
+    integer(out, p.orders);
+    name(out, "Revenue");
+    append_money(out, p.revenue);
+    out.push_back('}');
+}
+
 void append_metrics_update(std::string& out, const kpi_snapshot& s) {
     out.push_back('{');
     name(out, "TotalOrders", true);

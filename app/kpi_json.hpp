@@ -22,6 +22,13 @@ void append_current_metrics(std::string& out, const kpi_snapshot& s);
 /// ReceiveMetricsUpdate: {TotalOrders, TotalRevenue, AverageOrderValue, Timestamp}.
 void append_metrics_update(std::string& out, const kpi_snapshot& s);
 
+/// The seed's cached `RealtimeMetrics` (the Redis `realtime-metrics` key):
+/// {TotalOrders, TotalRevenue, AverageOrderValue, TotalPaymentsProcessed, LastUpdated}.
+void append_realtime_metrics(std::string& out, const kpi_snapshot& s);
+
+/// One second of the window (a Redis bucket): {Timestamp, OrderCount, Revenue}.
+void append_second(std::string& out, const history_point& p);
+
 /// ReceivePaymentMetricsUpdate: {TotalPaymentsProcessed, Timestamp}.
 void append_payment_metrics_update(std::string& out, const kpi_snapshot& s);
 

@@ -4,6 +4,7 @@
 #include "app/sse_metrics.hpp"
 #include "app/test_hub.hpp"
 #include "store/journal.hpp"
+#include "store/redis_url.hpp"
 
 #include <signal.h>
 #include <sys/socket.h>
@@ -211,6 +212,16 @@ int run_server(const config& cfg) {
         add_sse_route(rt.main_routes, *rt.engine);
         if (cfg.demo_rate > 0) log_info("demo source: {} synthetic events per second (seed {})", cfg.demo_rate, cfg.demo_seed);
         rt.amqp = std::make_unique<amqp_service>(amqp_options_of(cfg), *rt.engine, cfg.cores);
+        if (!cfg.redis.empty()) {
+            auto ep = store::parse_redis_url(cfg.redis);
+            if (!ep) {
+                std::fprintf(stderr, "tallyhub: --redis %s: %.*s\n", cfg.redis.c_str(), int(ep.err().reason.size()),
+                             ep.err().reason.data());
+                return 2;
+            }
+            log_info("live state to redis {} after each tick", ep->display());
+            rt.engine->set_live_cache(std::make_unique<live_cache>(*ep, ao.kpi.window_seconds));
+        }
         if (cfg.data_dir != "off") {
             store::journal_options jo;
             jo.dir = cfg.data_dir;
