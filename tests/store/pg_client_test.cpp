@@ -33,7 +33,7 @@ pg_options fast_options() {
     pg_options o;
     o.connect_timeout = 2000ms;
     o.batch_timeout = 5000ms;
-    o.backoff = {50ms, 400ms};
+    o.backoff = {100ms, 400ms};
     return o;
 }
 
@@ -156,7 +156,7 @@ task<void> timeouts(std::string url) {
     EXPECT_EQ(d.health().state, link_state::down);
     EXPECT_NE(d.last_error().find("no answer within 300 ms"), std::string::npos) << d.last_error();
     EXPECT_GE(t.ticks(), 60) << "the loop stalled while PostgreSQL was slow";
-    co_await io::sleep(60ms);  // the backoff
+    co_await io::sleep(150ms);  // the backoff
     pg_batch quick;
     quick.add("SELECT 1");
     auto q = co_await d.run(std::move(quick));
@@ -220,7 +220,7 @@ task<void> outage(tallyhub::testing::pg_service* cluster, std::string url) {
     stopwatch fast;
     auto d = co_await select_one::run(&c);
     EXPECT_FALSE(d.ok());
-    EXPECT_LT(fast.ms(), 20.0) << "a batch while backing off must fail at once";
+    EXPECT_LT(fast.ms(), 50.0) << "a batch while backing off must fail at once";
     EXPECT_NE(std::string(d.err().reason).find("waiting to reconnect"), std::string::npos);
 
     stopwatch spell;
@@ -267,7 +267,7 @@ task<void> stalled_connect(tallyhub::testing::pg_service* cluster, std::string u
     EXPECT_LT(waited, 1500.0);
     EXPECT_NE(c.last_error().find("timed out"), std::string::npos) << c.last_error();
     EXPECT_GE(t.ticks(), 30);
-    co_await io::sleep(60ms);
+    co_await io::sleep(150ms);  // the backoff
     auto again = co_await c.connect();
     EXPECT_TRUE(again.ok()) << c.last_error();
     co_await t.finish();
