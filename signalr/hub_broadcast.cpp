@@ -37,43 +37,42 @@ namespace {
 // At most this many records per send_each (a bit each in a 64-bit mask).
 constexpr std::size_t max_each = 64;
 
-shared_bytes frame_of(std::string_view records, ws::opcode op) {
-    std::string frame;
-    auto header = ws::server_frame_header(op, records.size());
-    frame.reserve(header.size + records.size());
-    frame += header.view();
-    frame += records;
-    return shared_bytes(frame);
+shared_bytes frame_of(std::string_view records, transport_kind t, hub_protocol p) {
+    return shared_bytes(frame_unit(t, p, records));
 }
 
-// A broadcast's frames on one core, each protocol's framed the first time a connection needs it.
+// A broadcast's units on one core: each protocol's bytes made once, and framed once per transport
+// the first time a connection of that transport and protocol needs it.
 class core_frames {
 public:
     core_frames(hub_endpoint::core_part& p, std::string_view json, std::string_view msgpack, bool transcoded)
         : part_(p), json_(json), msgpack_(msgpack), transcoded_(transcoded) {}
 
-    // Null when the records cannot be sent in `protocol`.
-    const shared_bytes* of(hub_protocol protocol) {
+    // Null when the records cannot be sent in `c`'s protocol.
+    const shared_bytes* of(const hub_connection& c) {
+        const hub_protocol protocol = c.protocol();
+        auto& slot = frames_[std::size_t(c.transport())][protocol == hub_protocol::messagepack ? 1 : 0];
+        if (slot) return &*slot;
         if (protocol == hub_protocol::json) {
-            if (!json_frame_) json_frame_ = frame_of(json_, ws::opcode::text);
-            return &*json_frame_;
+            slot = frame_of(json_, c.transport(), protocol);
+            return &*slot;
         }
-        if (!msgpack_frame_ && !msgpack_failed_) {
-            std::string local;
-            std::string_view bytes = msgpack_;
-            if (!transcoded_ && part_.transcode(json_, local)) bytes = local;
-            if (bytes.empty()) msgpack_failed_ = true;
-            else msgpack_frame_ = frame_of(bytes, ws::opcode::binary);
+        if (!msgpack_ready_) {
+            msgpack_ready_ = true;
+            if (!transcoded_ && part_.transcode(json_, local_msgpack_)) msgpack_ = local_msgpack_;
         }
-        return msgpack_frame_ ? &*msgpack_frame_ : nullptr;
+        if (msgpack_.empty()) return nullptr;
+        slot = frame_of(msgpack_, c.transport(), protocol);
+        return &*slot;
     }
 
 private:
     hub_endpoint::core_part& part_;
     std::string_view json_, msgpack_;
     bool transcoded_;
-    bool msgpack_failed_ = false;
-    std::optional<shared_bytes> json_frame_, msgpack_frame_;
+    bool msgpack_ready_ = false;
+    std::string local_msgpack_;  // this core's own encoding, when the sender made none
+    std::optional<shared_bytes> frames_[transport_kinds][2];
 };
 
 template <typename Fn>
@@ -117,7 +116,7 @@ void hub_endpoint::deliver_all(const broadcast& b) {
     core_frames frames(p, b.json, b.msgpack, b.transcoded);
     for (auto& [id, c] : p.by_id) {
         if (!c->handshaken() || c->closing() || id == b.except_id) continue;
-        if (const shared_bytes* f = frames.of(c->protocol())) c->send_frame(*f);
+        if (const shared_bytes* f = frames.of(*c)) c->send_frame(*f);
     }
 }
 
@@ -128,7 +127,7 @@ void hub_endpoint::deliver_group(const broadcast& b) {
     core_frames frames(p, b.json, b.msgpack, b.transcoded);
     for (hub_connection* c : it->second) {
         if (c->closing() || c->id() == b.except_id) continue;
-        if (const shared_bytes* f = frames.of(c->protocol())) c->send_frame(*f);
+        if (const shared_bytes* f = frames.of(*c)) c->send_frame(*f);
     }
 }
 
@@ -144,12 +143,14 @@ void hub_endpoint::deliver_each(const broadcast_each& b, std::uint8_t kind) {
     struct keyed_frame {
         std::uint64_t mask;
         hub_protocol protocol;
+        transport_kind transport;
         shared_bytes frame;
     };
     std::vector<keyed_frame> frames;  // a handful of distinct sets
     for (auto& [id, c] : p.by_id) {
         if (!c->handshaken() || c->closing()) continue;
         const hub_protocol protocol = c->protocol();
+        const transport_kind transport = c->transport();
         if (protocol == hub_protocol::messagepack && !msgpack) {
             local_msgpack.resize(n);
             for (std::size_t i = 0; i < n; ++i) p.transcode(b.records[i].record, local_msgpack[i]);
@@ -164,15 +165,16 @@ void hub_endpoint::deliver_each(const broadcast_each& b, std::uint8_t kind) {
         }
         if (mask == 0) continue;
         auto it = std::find_if(frames.begin(), frames.end(),
-                               [&](const keyed_frame& f) { return f.mask == mask && f.protocol == protocol; });
+                               [&](const keyed_frame& f) {
+                                   return f.mask == mask && f.protocol == protocol && f.transport == transport;
+                               });
         if (it == frames.end()) {
             std::string payload;
             for (std::size_t i = 0; i < n; ++i) {
                 if (!(mask & (std::uint64_t(1) << i))) continue;
                 payload += protocol == hub_protocol::messagepack ? (*msgpack)[i] : b.records[i].record;
             }
-            const auto op = protocol == hub_protocol::messagepack ? ws::opcode::binary : ws::opcode::text;
-            frames.push_back({mask, protocol, frame_of(payload, op)});
+            frames.push_back({mask, protocol, transport, frame_of(payload, transport, protocol)});
             it = frames.end() - 1;
         }
         c->send_frame(it->frame, kind);

@@ -23,7 +23,12 @@ constexpr std::string_view protocol_error_text = "Connection closed with an erro
 }  // namespace
 
 hub_connection::hub_connection(hub_endpoint& ep, net::connection& conn, std::string id)
-    : ep_(ep), conn_(conn), id_(std::move(id)), core_(unsigned(reactor::current().core())) {
+    : hub_connection(ep, &conn, std::make_unique<ws_transport>(conn), std::move(id)) {}
+
+hub_connection::hub_connection(hub_endpoint& ep, net::connection* conn, std::unique_ptr<hub_transport> transport,
+                               std::string id)
+    : ep_(ep), conn_(conn), transport_(std::move(transport)), id_(std::move(id)),
+      core_(unsigned(reactor::current().core())) {
     created_ = last_received_ = last_sent_ = reactor::current().now();
 }
 
@@ -43,10 +48,16 @@ void hub_connection::close(std::optional<std::string> error, bool allow_reconnec
 }
 
 void hub_connection::stop_reading() {
-    if (reading_ && !read_stopped_) {
+    if (reading_ && !read_stopped_ && conn_) {
         read_stopped_ = true;
-        conn_.stop_reading();
+        conn_->stop_reading();
     }
+    if (inbox_waiter_) reactor::current().schedule(std::exchange(inbox_waiter_, {}));
+}
+
+void hub_connection::abort() {
+    send_close_record_ = false;
+    close(std::nullopt, false);
 }
 
 void hub_connection::sweep(std::chrono::steady_clock::time_point now) {
@@ -63,6 +74,8 @@ void hub_connection::sweep(std::chrono::steady_clock::time_point now) {
         }
         return;
     }
+    // Long polling has no Pings either way: polls arriving are its liveness (hub_endpoint's sweep).
+    if (transport() == transport_kind::long_polling) return;
     if (o.client_timeout.count() > 0 && now - last_received_ >= o.client_timeout) {
         ep_.local().stats.timeouts.add();
         close("Server timeout elapsed without receiving a message from the client.", true);
@@ -81,7 +94,7 @@ task<void> hub_connection::run(std::string input) {
     if (!input.empty()) go_on = co_await on_frames(fp, std::span<char>(input.data(), input.size()));
     while (go_on && !close_) {
         reading_ = true;
-        net::read_result r = co_await conn_.read();
+        net::read_result r = co_await conn_->read();
         reading_ = false;
         if (r.status <= 0) {
             if (!close_) {
@@ -116,7 +129,7 @@ task<bool> hub_connection::on_frames(ws::frame_parser& fp, std::span<char> bytes
         case ws::event_kind::ping:
             last_received_ = reactor::current().now();
             frame_batch();
-            conn_.send(ws::encode_pong(ev.payload));
+            conn_->send(ws::encode_pong(ev.payload));
             break;
         case ws::event_kind::pong:
             last_received_ = reactor::current().now();
@@ -180,7 +193,8 @@ bool hub_connection::on_handshake(std::string_view data, std::size_t& consumed) 
         consumed = step->consumed;
         handshake_options ho;
         ho.messagepack = true;
-        ho.binary_transport = true;  // WebSocket binary frames
+        // WebSocket binary frames and long-poll bodies carry bytes; SSE is text only.
+        ho.binary_transport = transport() != transport_kind::server_sent_events;
         auto verdict = check_handshake(step->request, ho);
         if (verdict.accepted()) {
             handshaken_ = true;
@@ -190,6 +204,7 @@ bool hub_connection::on_handshake(std::string_view data, std::size_t& consumed) 
             queue_bytes(handshake_ok_record);
             ep_.local().stats.connections_opened.add();
             ep_.local().stats.by_protocol(protocol_).add(1);
+            ep_.local().stats.by_transport(transport(), protocol_).add(1);
             if (ep_.definition().on_connected) {
                 hub_call call(*this);
                 try {
@@ -435,6 +450,7 @@ task<void> hub_connection::finish() {
         }
         ep_.local().stats.connections_closed.add();
         ep_.local().stats.by_protocol(protocol_).sub(1);
+        ep_.local().stats.by_transport(transport(), protocol_).sub(1);
     }
     ep_.detach(*this);
 
@@ -447,12 +463,7 @@ task<void> hub_connection::finish() {
     }
     frame_batch(true);
     reactor::current().cancel_flush(*this);
-    if (conn_.open()) {
-        if (pc.ws_code == 0)
-            conn_.send_closing(ws::encode_close_empty());
-        else
-            conn_.send_closing(ws::encode_close(pc.ws_code, pc.ws_reason));
-    }
+    transport_->end(pc.ws_code, pc.ws_reason);
 }
 
 }  // namespace tallyhub::signalr

@@ -1,6 +1,7 @@
 #pragma once
-// One SignalR connection over a WebSocket: the handshake, the receive loop (WebSocket frames →
-// hub records → dispatch), server streams and upload streams, and the output batch.
+// One SignalR connection: the handshake, the receive loop (WebSocket frames, or the bodies of HTTP
+// POSTs for Server-Sent Events and long polling → hub records → dispatch), server streams and upload
+// streams, and the output batch, handed to its transport (hub_transport.hpp) once per loop turn.
 //
 // Protocol: the handshake picks JSON or MessagePack for the connection's life. Hub code always hands
 // over JSON (records, or messages whose raw fields are JSON text); a MessagePack connection re-encodes
@@ -15,6 +16,7 @@
 // queue passes its hard limit (a client that does not read), it is closed with a Close message.
 #include <chrono>
 #include <coroutine>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -31,6 +33,7 @@
 #include "net/ws_frame.hpp"
 #include "signalr/handshake.hpp"
 #include "signalr/hub.hpp"
+#include "signalr/hub_transport.hpp"
 #include "signalr/message.hpp"
 
 namespace tallyhub::signalr {
@@ -41,12 +44,23 @@ class hub_connection final : public flushable {
 public:
     /// `id` is the public connection id. The connection serves `conn` until run() returns.
     hub_connection(hub_endpoint& ep, net::connection& conn, std::string id);
+    /// A connection on another transport: `conn` is the SSE response's socket (watched for the
+    /// client going away), null for long polling. Input arrives through deliver().
+    hub_connection(hub_endpoint& ep, net::connection* conn, std::unique_ptr<hub_transport> transport, std::string id);
     ~hub_connection();
     hub_connection(const hub_connection&) = delete;
     hub_connection& operator=(const hub_connection&) = delete;
 
     /// Serves the connection: `input` holds bytes already read after the upgrade request.
     task<void> run(std::string input);
+    /// Serves a connection whose input comes by HTTP POST (SSE, long polling).
+    task<void> run_http();
+    /// Bytes of a POST body (complete hub messages, or parts of them); false when the connection no
+    /// longer takes input or too much waits already.
+    bool deliver(std::string bytes);
+    /// Ends the connection without a Close message (a long-polling DELETE, an idle poller).
+    void abort();
+    transport_kind transport() const noexcept { return transport_->kind(); }
 
     const std::string& id() const noexcept { return id_; }
     unsigned core() const noexcept { return core_; }
@@ -115,9 +129,12 @@ private:
     task<void> finish();
     void frame_batch(bool closing = false);
     void stop_reading();
+    task<void> watch_socket();
 
+    struct inbox_awaiter;
     hub_endpoint& ep_;
-    net::connection& conn_;
+    net::connection* conn_;  // the socket of a WebSocket or SSE connection; null for long polling
+    std::unique_ptr<hub_transport> transport_;
     std::string id_;
     unsigned core_;
     bool handshaken_ = false;
@@ -146,6 +163,9 @@ private:
     bool peer_closed_ = false;
     std::size_t background_ = 0;
     std::coroutine_handle<> background_done_;
+    std::deque<std::string> inbox_;  // POST bodies not yet parsed
+    std::size_t inbox_bytes_ = 0;
+    std::coroutine_handle<> inbox_waiter_;
 };
 
 }  // namespace tallyhub::signalr

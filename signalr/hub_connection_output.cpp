@@ -1,5 +1,6 @@
-// hub_connection's output: records in the connection's protocol, batched per loop turn into one
-// WebSocket message of the protocol's frame type, and shared broadcast frames.
+// hub_connection's output: records in the connection's protocol, batched per loop turn into one unit
+// of its transport (a WebSocket message of the protocol's frame type, an SSE event, a long-poll
+// body's share), and shared broadcast units.
 #include <fmt/format.h>
 
 #include "core/log.hpp"
@@ -68,7 +69,7 @@ void hub_connection::send_frame(const shared_bytes& frame, std::uint8_t kind) {
     last_sent_ = now;
     ep_.local().stats.records_out.add();
     bool conflated = false;
-    const net::send_status st = kind == 0 ? conn_.send(frame) : conn_.send_latest(frame, kind, &conflated);
+    const net::send_status st = transport_->send_shared(frame, kind, &conflated);
     if (conflated) ep_.local().stats.conflated_frames.add();
     if (st != net::send_status::dropped) {
         over_limit_since_ = {};
@@ -91,14 +92,9 @@ void hub_connection::flush() noexcept { frame_batch(); }
 // One protocol per connection, so the whole batch has one frame type.
 void hub_connection::frame_batch(bool closing) {
     if (batch_.empty()) return;
-    const auto op = protocol_ == hub_protocol::messagepack ? ws::opcode::binary : ws::opcode::text;
-    auto header = ws::server_frame_header(op, batch_.size());
-    std::string frame;
-    frame.reserve(header.size + batch_.size());
-    frame += header.view();
-    frame += batch_;
+    std::string unit = frame_unit(transport(), protocol_, batch_);
     std::string().swap(batch_);  // freed: an idle connection keeps no output buffer
-    const auto st = closing ? conn_.send_closing(frame) : conn_.send(std::move(frame));
+    const auto st = transport_->send(std::move(unit), closing);
     if (st == net::send_status::dropped && !close_) {
         ep_.local().stats.slow_consumer_closes.add();
         close(std::string(slow_client_error), true);

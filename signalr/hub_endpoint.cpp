@@ -18,12 +18,9 @@ namespace {
 
 constexpr std::string_view text_plain = "text/plain; charset=utf-8";
 
-// Transports other than WebSockets are not served here yet: answer as ASP.NET does for a
-// transport the endpoint does not support.
-std::string_view requested_transport(const http::request& req) {
+bool wants_event_stream(const http::request& req) {
     auto accept = req.header("Accept");
-    if (accept && accept->find("text/event-stream") != std::string_view::npos) return "ServerSentEvents";
-    return "LongPolling";
+    return accept && accept->find("text/event-stream") != std::string_view::npos;
 }
 
 }  // namespace
@@ -53,16 +50,22 @@ void hub_endpoint::add_routes(http::routes& routes) {
     http::handler connect_handler;
     connect_handler.async = [this](http::exchange& ex) { return connect(ex); };
     routes.add(method::get, path_, connect_handler);
+    http::handler send_handler;
+    send_handler.async = [this](http::exchange& ex) { return http_send(ex); };
+    routes.add(method::post, path_, send_handler);
+    http::handler delete_handler;
+    delete_handler.async = [this](http::exchange& ex) { return http_delete(ex); };
+    routes.add(method::delete_, path_, delete_handler);
 }
 
 void hub_endpoint::options_request(http::exchange& ex) {
     if (cors_ && cors_->enabled() && cors_->is_preflight(ex.req())) {
-        std::string out = cors_->preflight_response(ex.req(), "GET, POST");
+        std::string out = cors_->preflight_response(ex.req(), "GET, POST, DELETE");
         int status = out.size() > 12 ? std::atoi(out.c_str() + 9) : 204;
         ex.respond_raw(status, out);
         return;
     }
-    http::header_field allow[] = {{"Allow", "GET, POST, OPTIONS"}};
+    http::header_field allow[] = {{"Allow", "GET, POST, DELETE, OPTIONS"}};
     ex.respond(204, text_plain, "", allow);
 }
 
@@ -105,9 +108,10 @@ task<void> hub_endpoint::connect(http::exchange& ex) {
     if (!req.is_upgrade()) {
         if (!token) {
             ex.respond(400, text_plain, "Connection ID required\n");
+        } else if (wants_event_stream(req)) {
+            co_await sse_connect(ex, std::string(*token));
         } else {
-            ex.respond(404, text_plain, fmt::format("{} transport not supported by this end point type\n",
-                                                    requested_transport(req)));
+            co_await long_poll(ex, std::string(*token));
         }
         co_return;
     }
@@ -232,6 +236,7 @@ task<void> hub_endpoint::sweep_loop() {
         if (!p.sweeping) break;
         auto now = reactor::current().now();
         p.tokens.sweep(now);
+        sweep_polls(now);
         // sweep() may close a connection, but never removes it from by_id here.
         for (auto& [id, c] : p.by_id) c->sweep(now);
     }

@@ -1,6 +1,12 @@
 #pragma once
-// A hub served over HTTP: `POST {path}/negotiate` and the WebSockets transport at `{path}`, with
-// the per-core connection registry and groups that server-to-client sends go through.
+// A hub served over HTTP: `POST {path}/negotiate` and the transports at `{path}` (WebSockets,
+// Server-Sent Events, long polling, with POST for the client's sends and DELETE to end a long-polling
+// connection), with the per-core connection registry and groups that server-to-client sends go through.
+//
+// HTTP transports across cores: the token's owner core (token_owner) records which core serves the
+// token's connection (`links`). An SSE connection lives on the core of its GET's socket; a long-polling
+// connection, which has no socket of its own, lives on the owner core between polls. A poll, POST or
+// DELETE landing on any core asks the owner core, then the serving core.
 //
 // Threading: one hub_endpoint serves every core. Its per-core parts (registry, groups, negotiated
 // tokens, parsers) are touched only by their own core. A send to All or to a group is encoded
@@ -31,7 +37,9 @@
 #include "net/http_server.hpp"
 #include "signalr/hub.hpp"
 #include "signalr/handshake.hpp"
+#include "signalr/hub_transport.hpp"
 #include "signalr/json_protocol.hpp"
+#include "signalr/long_polling.hpp"
 #include "signalr/msgpack_protocol.hpp"
 #include "signalr/negotiate.hpp"
 #include "signalr/token_registry.hpp"
@@ -60,8 +68,12 @@ struct hub_options {
     /// A connection whose superseding frames (send_each with a kind) find its output over the hard
     /// limit for this long is closed; until then it keeps the last state that fit.
     std::chrono::milliseconds slow_client_grace{5'000};
-    /// Transports listed by negotiate (only WebSockets is served by this endpoint today).
-    transports enabled;
+    /// Transports served and listed by negotiate.
+    transports enabled{true, true, true};
+    /// A waiting long poll is answered with 200 and an empty body after this long.
+    std::chrono::milliseconds poll_timeout{90'000};
+    /// Output queued for a long-polling connection between polls (as a socket's output queue).
+    net::connection_limits long_poll_output;
 };
 
 /// Per-core counters of a hub endpoint, summed for /metrics.
@@ -79,9 +91,18 @@ struct hub_counters {
     gauge json_connections;         ///< handshaken connections speaking JSON
     gauge messagepack_connections;  ///< handshaken connections speaking MessagePack
 
+    gauge transport_connections[transport_kinds][2];  ///< handshaken connections by transport and protocol
+
     /// The gauge of handshaken connections speaking `p`.
     gauge& by_protocol(hub_protocol p) noexcept {
         return p == hub_protocol::messagepack ? messagepack_connections : json_connections;
+    }
+    /// The gauge of handshaken connections on transport `t` speaking `p`.
+    gauge& by_transport(transport_kind t, hub_protocol p) noexcept {
+        return transport_connections[std::size_t(t)][p == hub_protocol::messagepack ? 1 : 0];
+    }
+    const gauge& by_transport(transport_kind t, hub_protocol p) const noexcept {
+        return transport_connections[std::size_t(t)][p == hub_protocol::messagepack ? 1 : 0];
     }
 };
 
@@ -136,6 +157,14 @@ private:
     task<void> connect(http::exchange& ex);
     task<void> serve(net::connection& conn, std::string id, std::string input);
     void options_request(http::exchange& ex);
+    // HTTP transports (hub_endpoint_http.cpp).
+    task<void> sse_connect(http::exchange& ex, std::string token);
+    task<void> long_poll(http::exchange& ex, std::string token);
+    task<void> http_send(http::exchange& ex);
+    task<void> http_delete(http::exchange& ex);
+    task<void> serve_http(std::unique_ptr<hub_connection> c, std::string token);
+    void on_poll(poll_ticket& t, const std::string& token);
+    void sweep_polls(std::chrono::steady_clock::time_point now);
     struct broadcast;
     struct broadcast_each;
     std::shared_ptr<const broadcast> encode(std::string record, std::string_view group, std::string_view except_id);
@@ -166,6 +195,14 @@ struct hub_endpoint::core_part {
     /// Appends the MessagePack records for complete JSON records; false (and logged) when they are not.
     bool transcode(std::string_view json_records, std::string& out);
     hub_counters stats;
+    /// Where the connection of a token owned by this core is served (SSE and long polling).
+    struct http_link {
+        transport_kind kind;
+        unsigned core;
+    };
+    std::unordered_map<std::string, http_link> links;
+    std::unordered_map<std::string, hub_connection*> by_token;  // this core's SSE and long-polling connections
+    std::unordered_map<std::string, std::unique_ptr<long_poll_session>> polls;  // long polling, by token
     bool sweeping = false;
     bool draining = false;
     io::cancel_slot sweep_wake;
