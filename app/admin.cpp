@@ -82,15 +82,22 @@ void add_hub_metrics(const runtime& rt, prometheus_text& p) {
             p.sample(f.name, v, {{"hub", ep->path()}});
         }
     }
-    // Handshaken connections by what they speak. Only WebSockets is served by the hub endpoint today.
+    // Handshaken connections by the transport they run on and the hub protocol they speak.
     constexpr const char* by_protocol = "tallyhub_signalr_connections_by_protocol";
     p.family(by_protocol, "gauge", "Open SignalR connections past their handshake, by hub, transport and hub protocol.");
+    using signalr::hub_protocol;
+    using signalr::transport_kind;
     for (const auto& ep : rt.endpoints) {
-        auto at = [&ep](unsigned i) -> const hc& { return ep->counters(i); };
-        p.sample(by_protocol, sum_over(ep->cores(), at, &hc::json_connections),
-                 {{"hub", ep->path()}, {"transport", "websockets"}, {"protocol", "json"}});
-        p.sample(by_protocol, sum_over(ep->cores(), at, &hc::messagepack_connections),
-                 {{"hub", ep->path()}, {"transport", "websockets"}, {"protocol", "messagepack"}});
+        for (auto t : {transport_kind::websockets, transport_kind::server_sent_events, transport_kind::long_polling}) {
+            for (auto proto : {hub_protocol::json, hub_protocol::messagepack}) {
+                if (t == transport_kind::server_sent_events && proto == hub_protocol::messagepack) continue;  // text only
+                std::uint64_t v = 0;
+                for (unsigned i = 0; i < ep->cores(); ++i) v += std::uint64_t(std::max<std::int64_t>(0, ep->counters(i).by_transport(t, proto).load()));
+                p.sample(by_protocol, v,
+                         {{"hub", ep->path()}, {"transport", signalr::transport_label(t)},
+                          {"protocol", proto == hub_protocol::json ? "json" : "messagepack"}});
+            }
+        }
     }
 }
 

@@ -208,6 +208,34 @@ codec<std::string> broker_url_codec() {
             [](const std::string& s) { return parse_broker_url(s).redacted(); }};
 }
 
+// SignalR transports: a comma-separated subset of websockets, sse, longpolling (kept in that order).
+codec<std::string> transports_codec() {
+    return {"websockets,sse,longpolling",
+            [](std::string_view text) {
+                static constexpr std::string_view known[] = {"websockets", "sse", "longpolling"};
+                bool on[3] = {false, false, false};
+                while (!text.empty()) {
+                    const auto comma = text.find(',');
+                    std::string_view word = text.substr(0, comma);
+                    while (!word.empty() && word.front() == ' ') word.remove_prefix(1);
+                    while (!word.empty() && word.back() == ' ') word.remove_suffix(1);
+                    std::size_t i = 0;
+                    while (i < 3 && word != known[i]) ++i;
+                    if (i == 3)
+                        throw config_error("invalid transport \"" + std::string(word) +
+                                           "\" (expected websockets, sse or longpolling)");
+                    on[i] = true;
+                    text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+                }
+                std::string out;
+                for (std::size_t i = 0; i < 3; ++i)
+                    if (on[i]) out += (out.empty() ? "" : ",") + std::string(known[i]);
+                if (out.empty()) throw config_error("must name at least one transport");
+                return out;
+            },
+            [](const std::string& s) { return s; }};
+}
+
 // The option table: the one place an option is declared. Order is the order of --help.
 std::vector<option_spec> option_table(unsigned online_cpus) {
     std::vector<option_spec> t;
@@ -256,6 +284,8 @@ std::vector<option_spec> option_table(unsigned online_cpus) {
                      "sliding-window length of ReceiveSlidingWindowUpdate (whole seconds, 1s to 24h)"));
     t.push_back(make_option("slow-client-grace", &config::slow_client_grace, duration_codec(true),
                      "a dashboard whose output stays over --output-hard-limit this long is closed"));
+    t.push_back(make_option("transports", &config::transports, transports_codec(),
+                     "SignalR transports served and offered by negotiate (any of websockets, sse, longpolling)"));
     t.push_back(make_option("sse-heartbeat", &config::sse_heartbeat, duration_codec(false),
                      "comment line sent to idle /sse/metrics clients this often"));
     t.push_back(make_option("amqp-listen", &config::amqp_listen, optional_endpoint_codec(),
