@@ -41,6 +41,15 @@ void readyz(runtime& rt, http::exchange& ex) {
         ex.respond(503, json, R"({"status":"unavailable","reason":"draining: shutting down"})");
     } else if (!rt.listening.load()) {
         ex.respond(503, json, R"({"status":"unavailable","reason":"starting: not listening yet"})");
+    } else if (std::string why = rt.engine ? rt.engine->store_not_ready() : std::string(); !why.empty()) {
+        // The admin listener runs on core 0, which owns the store.
+        std::string body = R"({"status":"unavailable","reason":")";
+        for (char c : why) {
+            if (c == '"' || c == '\\') body.push_back('\\');
+            body.push_back(c < 0x20 ? ' ' : c);
+        }
+        body += "\"}";
+        ex.respond(503, json, body);
     } else {
         ex.respond(200, json, R"({"status":"ready"})");
     }

@@ -133,8 +133,19 @@ void analytics::remove_sse(net::connection& c) {
 
 // Ticks are scheduled on a fixed grid (next += tick), so a slow tick does not shift later ones; a tick
 // that falls more than one period behind is skipped rather than run twice in a row.
+std::string analytics::store_not_ready() const { return pg_ ? pg_->not_ready() : std::string(); }
+
 task<void> analytics::tick_loop() {
     auto& p = local();
+    if (pg_) {
+        // No tick before the totals are back: deliveries wait unsettled (credit stops) meanwhile.
+        if (!co_await pg_->start(state_, dedup_, &p.running)) {
+            pg_.reset();
+            co_return;
+        }
+        last_published_ = make_published(state_.snapshot(now_ms()));
+        publish(last_published_, false);
+    }
     std::vector<metric_delta> deltas;
     std::vector<std::uint64_t> epochs(cores_, 0);  // the epoch of each core's delta in this tick
     auto next = std::chrono::steady_clock::now() + opts_.tick;
@@ -166,8 +177,9 @@ task<void> analytics::tick_loop() {
         // This core's storage goes back to its shard; the others' is freed (it was made on their core).
         p.shard.recycle(std::move(deltas.back()));
     }
-    // The journal and the Redis writer go on this core, with nothing in flight.
+    // The journal, PostgreSQL and the Redis writer go on this core, with nothing in flight.
     journal_.reset();
+    pg_.reset();
     if (cache_) {
         co_await cache_->settle(std::chrono::seconds(3));
         cache_.reset();
@@ -201,6 +213,13 @@ void analytics::drop_duplicates_of(std::vector<metric_delta>& deltas, std::int64
 }
 
 task<bool> analytics::commit_tick(std::int64_t now, const std::vector<metric_delta>& deltas) {
+    if (pg_) {
+        const bool ok = co_await pg_->commit(now, deltas, duplicates_);
+        auto& st = local().stats;
+        if (ok) st.commits.add();
+        else st.commit_errors.add();
+        co_return ok;
+    }
     if (!journal_) co_return true;
     auto& st = local().stats;
     bool any = false;

@@ -24,6 +24,7 @@
 #include "app/events.hpp"
 #include "app/kpi_state.hpp"
 #include "app/live_cache.hpp"
+#include "app/pg_store.hpp"
 #include "app/metric_shard.hpp"
 #include "core/counters.hpp"
 #include "core/io.hpp"
@@ -108,6 +109,13 @@ public:
     /// on each tick is committed to it before its deliveries are settled.
     store::recovery_report open_journal(const store::journal_options& opts);
     bool durable() const noexcept { return journal_ != nullptr; }
+    /// Before the cores start: PostgreSQL is the durable store (--postgres) instead of the journal.
+    void set_pg_store(std::unique_ptr<pg_store> s) noexcept { pg_ = std::move(s); }
+    /// On core 0: why the durable store keeps the server from being ready (empty: it does not).
+    std::string store_not_ready() const;
+    /// On core 0: the PostgreSQL store, or null.
+    const pg_store* pg() const noexcept { return pg_.get(); }
+
     /// Before the cores start: after each tick the live state also goes to Redis (--redis).
     void set_live_cache(std::unique_ptr<live_cache> c) noexcept { cache_ = std::move(c); }
     /// On core 0 (the admin listener's core): the Redis writer, or null.
@@ -165,6 +173,7 @@ private:
     dedup_window dedup_;
     std::unique_ptr<store::journal> journal_;
     std::unique_ptr<live_cache> cache_;
+    std::unique_ptr<pg_store> pg_;
     std::int64_t last_broadcast_ms_ = 0;
     bool pending_orders_ = false;
     bool pending_payments_ = false;

@@ -302,6 +302,8 @@ std::vector<option_spec> option_table(unsigned online_cpus) {
                      "AMQP: largest message accepted (a larger one detaches its link)"));
     t.push_back(make_list_option("amqp-url", &config::amqp_urls, broker_url_codec(),
                           "broker queue or subscription to consume: amqp://user:pass@host:port/address"));
+    t.push_back(make_option("postgres", &config::postgres, secret_codec("CONNINFO"),
+                     "keep the totals, daily sales and dedup keys in PostgreSQL (postgresql://user@host:port/db) instead of --data-dir"));
     t.push_back(make_option("redis", &config::redis, text_codec("URL"),
                      "write the live state (realtime-metrics, the window) to redis://[:password@]host:port/db after each tick"));
     t.push_back(make_option("data-dir", &config::data_dir, text_codec("DIR|off"),

@@ -56,6 +56,7 @@ struct config {
     std::size_t amqp_credit = 1000;             ///< unsettled deliveries per link
     std::size_t amqp_max_message = 1024 * 1024; ///< largest message accepted
     std::vector<std::string> amqp_urls;         ///< brokers to consume from
+    std::string postgres;                       ///< conninfo of the durable store; empty: the journal
     std::string redis;                          ///< redis://host:port/db for the live state; empty: off
     std::string data_dir = "./data";            ///< the journal; "off": totals live in memory only
     std::string fsync = "tick";                 ///< tick | always | off

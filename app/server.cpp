@@ -4,6 +4,7 @@
 #include "app/sse_metrics.hpp"
 #include "app/test_hub.hpp"
 #include "store/journal.hpp"
+#include "store/pg_conninfo.hpp"
 #include "store/redis_url.hpp"
 
 #include <signal.h>
@@ -224,7 +225,16 @@ int run_server(const config& cfg) {
             log_info("live state to redis {} after each tick", ep->display());
             rt.engine->set_live_cache(std::make_unique<live_cache>(*ep, ao.kpi.window_seconds));
         }
-        if (cfg.data_dir != "off") {
+        if (!cfg.postgres.empty()) {
+            std::string why;
+            auto info = store::parse_pg_conninfo(cfg.postgres, &why);
+            if (!info) {
+                std::fprintf(stderr, "tallyhub: --postgres: %s\n", why.c_str());
+                return 2;
+            }
+            log_info("durable store: PostgreSQL {} (--data-dir is not used)", info->display);
+            rt.engine->set_pg_store(std::make_unique<pg_store>(std::move(*info), ao.dedup_window_ms));
+        } else if (cfg.data_dir != "off") {
             store::journal_options jo;
             jo.dir = cfg.data_dir;
             jo.fsync = *store::parse_fsync_mode(cfg.fsync);
