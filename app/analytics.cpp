@@ -173,7 +173,13 @@ task<void> analytics::tick_loop() {
         tick(now, deltas);
         // Without a journal, committed means merged. With one, this tick's deliveries are settled
         // once it is durable; a failed commit keeps them (and their credit) until a later one works.
-        if (co_await commit_tick(now, deltas)) notify_committed(epochs);
+        const auto commit_start = std::chrono::steady_clock::now();
+        const bool committed = co_await commit_tick(now, deltas);
+        if (journal_ || pg_)
+            commit_us_.record(std::uint64_t(std::chrono::duration_cast<std::chrono::microseconds>(
+                                                std::chrono::steady_clock::now() - commit_start)
+                                                .count()));
+        if (committed) notify_committed(epochs);
         // This core's storage goes back to its shard; the others' is freed (it was made on their core).
         p.shard.recycle(std::move(deltas.back()));
     }

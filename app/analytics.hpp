@@ -27,6 +27,7 @@
 #include "app/pg_store.hpp"
 #include "app/metric_shard.hpp"
 #include "core/counters.hpp"
+#include "core/histogram.hpp"
 #include "core/io.hpp"
 #include "core/task.hpp"
 #include "net/connection.hpp"
@@ -113,6 +114,8 @@ public:
     void set_pg_store(std::unique_ptr<pg_store> s) noexcept { pg_ = std::move(s); }
     /// On core 0: why the durable store keeps the server from being ready (empty: it does not).
     std::string store_not_ready() const;
+    /// On core 0: how long each tick's durable commit took (µs), journal or PostgreSQL.
+    const histogram& commit_latency() const noexcept { return commit_us_; }
     /// On core 0: the PostgreSQL store, or null.
     const pg_store* pg() const noexcept { return pg_.get(); }
 
@@ -174,6 +177,7 @@ private:
     std::unique_ptr<store::journal> journal_;
     std::unique_ptr<live_cache> cache_;
     std::unique_ptr<pg_store> pg_;
+    histogram commit_us_;
     std::int64_t last_broadcast_ms_ = 0;
     bool pending_orders_ = false;
     bool pending_payments_ = false;

@@ -324,7 +324,10 @@ task<int> producer::run() {
         engine.close();
         write();
     }
-    if (!draining_) co_await conn.drain();  // one drain waiter at a time
+    // Everything written before the socket goes, pre-settled messages above all: nothing else says
+    // they arrived. (resume_after_drain() may be the drain waiter already: wait for it first.)
+    for (int i = 0; i < 5000 && draining_; ++i) co_await io::sleep(std::chrono::milliseconds(1));
+    co_await conn.drain();
     stop_ticker_ = true;
     ticker_wake_.cancel();
     progress(true);

@@ -5,7 +5,8 @@
 # connection as fast as credit allows. A run counts only when /metrics shows every event applied.
 #
 # Per --amqp-credit value (BENCH_CREDITS, default "1000 200000"; one link carries at most credit /
-# --tick events/s, 100 ms here): BENCH_RUNS (3) runs unsettled (each delivery accepted after its
+# --tick events/s, 100 ms here) and store (BENCH_STORES, default "off journal": memory only, or the
+# journal with fsync per tick and the dedup window): BENCH_RUNS (3) runs unsettled (each delivery accepted after its
 # tick's commit) and BENCH_RUNS runs pre-settled; the median rate, min-max and server CPU% are kept.
 #
 # Environment: TALLYHUB_BIN (build/cmake-release/tallyhub), SEND_BIN (tallyhub-send next to it),
@@ -20,6 +21,7 @@ send_bin=${SEND_BIN:-$(dirname "$bin")/tallyhub-send}
 events=${BENCH_EVENTS:-2000000}
 runs=${BENCH_RUNS:-3}
 credits=${BENCH_CREDITS-1000 200000}
+stores=${BENCH_STORES:-off journal}
 out_json=${BENCH_OUT:-$repo_root/bench/results/amqp-ingest.json}
 
 command -v taskset >/dev/null 2>&1 || { echo "bench/amqp: taskset is missing; run 'make bench'" >&2; exit 1; }
@@ -47,11 +49,13 @@ stop_server() {
   server_pid=
 }
 
-# start_tallyhub CREDIT: sets server_pid, amqp_port, admin_port.
+# start_tallyhub CREDIT STORE: sets server_pid, amqp_port, admin_port. STORE off: --data-dir off (totals
+# in memory, no dedup); journal: the journal in a temporary --data-dir (fsync tick) and the dedup window.
 start_tallyhub() {
-  local out=$tmp/tallyhub.out
+  local out=$tmp/tallyhub.out store_args=(--data-dir "$tmp/data")
+  [ "$2" = off ] && store_args=(--data-dir off --dedup-window 0s)
   taskset -c "$server_cpu" "$bin" --cores 1 --http 127.0.0.1:0 --admin 127.0.0.1:0 --amqp-listen 127.0.0.1:0 \
-    --amqp-credit "$1" --data-dir "$tmp/data" --drain-timeout 2s >"$out" 2>"$tmp/tallyhub.err" &
+    --amqp-credit "$1" "${store_args[@]}" --drain-timeout 2s >"$out" 2>"$tmp/tallyhub.err" &
   server_pid=$!
   for _ in $(seq 1 100); do
     grep -q '^tallyhub: ready$' "$out" 2>/dev/null && break
@@ -66,17 +70,24 @@ start_tallyhub() {
 cpu_ns() { cat "/proc/$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%.0f", s}'; }
 json_num() { sed -n "s/.*\"$2\":\([0-9.]*\).*/\1/p" <<<"$1"; }
 applied() { curl -s "http://127.0.0.1:$admin_port/metrics" | awk '$1 == "tallyhub_events_applied_total{type=\"OrderCreated\"}" {print $2}'; }
+# commit_pct P: the upper bound (ms) of the commit-latency bucket holding the P-th percentile, from /metrics.
+commit_pct() {
+  curl -s "http://127.0.0.1:$admin_port/metrics" | awk -v p="$1" -F'[{}" ]+' '
+    $1 == "tallyhub_commit_seconds_bucket" { le[n] = $3; c[n] = $NF; n++ }
+    END { if (n == 0 || c[n-1] == 0) { print "-"; exit } for (i = 0; i < n; i++) if (c[i] >= p / 100 * c[n-1]) { print (le[i] == "+Inf" ? "inf" : le[i] * 1000); exit } }'
+}
 median() { tr ' ' '\n' | sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 
 results=()
-printf '%-8s %-10s %10s %12s %16s %10s\n' credit mode events "events/s" "min-max" "server CPU"
+printf '%-8s %-8s %-10s %10s %12s %16s %10s\n' credit store mode events "events/s" "min-max" "server CPU"
 for credit in $credits; do
   n=$events
   [ "$credit" -ge 20000 ] || n=$((events / 10))
+  for store in $stores; do
   for mode in unsettled settled; do
-    rates=() cpus=()
+    rates=() cpus=() p50s=() p99s=()
     for run in $(seq 1 "$runs"); do
-      start_tallyhub "$credit"
+      start_tallyhub "$credit" "$store"
       flag=; [ "$mode" = settled ] && flag=--settled
       c0=$(cpu_ns "$server_pid")
       summary=$(taskset -c "$client_cpu" "$send_bin" "amqp://127.0.0.1:$amqp_port/events" --orders "$n" $flag --json \
@@ -85,6 +96,7 @@ for credit in $credits; do
       for _ in $(seq 1 200); do [ "$(applied)" = "$n" ] && break; sleep 0.05; done
       c1=$(cpu_ns "$server_pid")
       got=$(applied)
+      p50s+=("$(commit_pct 50)"); p99s+=("$(commit_pct 99)")
       [ "$got" = "$n" ] || { echo "bench/amqp: credit $credit $mode run $run: $got of $n applied: $summary" >&2; exit 1; }
       rate=$(json_num "$summary" rate)
       elapsed=$(json_num "$summary" elapsed_s)
@@ -97,14 +109,16 @@ for credit in $credits; do
     lo=$(echo "${rates[*]}" | tr ' ' '\n' | sort -n | head -1)
     hi=$(echo "${rates[*]}" | tr ' ' '\n' | sort -n | tail -1)
     cpu=$(echo "${cpus[*]}" | median)
-    printf '%-8s %-10s %10s %12s %16s %9s%%\n' "$credit" "$mode" "$n" "$med" "$lo-$hi" "$cpu"
-    results+=("{\"credit\": $credit, \"mode\": \"$mode\", \"events\": $n, \"runs\": $runs, \"events_per_s_median\": $med, \"min\": $lo, \"max\": $hi, \"server_cpu_pct_median\": $cpu, \"rates\": [$(IFS=,; echo "${rates[*]}")]}")
+    printf '%-8s %-8s %-10s %10s %12s %16s %9s%%  commit p50/p99 ms %s/%s\n' "$credit" "$store" "$mode" "$n" "$med" "$lo-$hi" \
+      "$cpu" "${p50s[-1]}" "${p99s[-1]}"
+    results+=("{\"credit\": $credit, \"store\": \"$store\", \"mode\": \"$mode\", \"events\": $n, \"runs\": $runs, \"events_per_s_median\": $med, \"min\": $lo, \"max\": $hi, \"server_cpu_pct_median\": $cpu, \"commit_ms_p50_last_run\": \"${p50s[-1]}\", \"commit_ms_p99_last_run\": \"${p99s[-1]}\", \"rates\": [$(IFS=,; echo "${rates[*]}")]}")
+  done
   done
 done
 
 # Through RabbitMQ, when it is installed (bench/amqp/rabbitmq.mjs): its own publish rate as context.
 rabbit=()
-if [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] && command -v node >/dev/null 2>&1; then
+if [ "${BENCH_RABBITMQ:-1}" = 1 ] && [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] && command -v node >/dev/null 2>&1; then
   printf '\n%-28s %14s %14s\n' "through RabbitMQ (${BENCH_RMQ_EVENTS:-200000} events)" "RabbitMQ pub/s" "tallyhub cons/s"
   for run in $(seq 1 "$runs"); do
     line=$(cd "$here" && TALLYHUB_BIN=$bin node rabbitmq.mjs)
