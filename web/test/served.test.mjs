@@ -159,15 +159,22 @@ describe('the dashboard served by tallyhub', { skip }, () => {
 
   // tallyhub negotiates WebSockets only; a page pinned to another transport says why it is offline.
   test('pinned to a transport the server does not offer, the badge is offline with the reason', async () => {
-    await quietly(async () => {
-      const { model, connection } = await connect(server.url('/hubs/metrics'), { transport: 'ServerSentEvents' });
-      try {
-        assert.equal(model.connection.status, 'offline');
-        assert.match(model.connection.error, /Unable to connect to the server with any of the available transports/);
-      } finally {
-        await connection.stop();
-      }
-    });
+    // A server that serves WebSockets only (--transports), and a page pinned to Server-Sent Events.
+    const wsOnly = await new TallyhubServer({ testHub: false, args: [...demoArgs(dist), '--transports', 'websockets'],
+      readyTimeoutMs: 20_000 }).start();
+    try {
+      await quietly(async () => {
+        const { model, connection } = await connect(wsOnly.url('/hubs/metrics'), { transport: 'ServerSentEvents' });
+        try {
+          assert.equal(model.connection.status, 'offline');
+          assert.match(model.connection.error, /Unable to connect to the server with any of the available transports/);
+        } finally {
+          await connection.stop();
+        }
+      });
+    } finally {
+      await wsOnly.close();
+    }
   });
 });
 

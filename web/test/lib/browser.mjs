@@ -26,12 +26,13 @@ export const unavailable = !existsSync(chromiumBin)
     : null;
 
 /**
- * The transports the dashboard is run over, each pinned with the page's ?transport=. The server
- * speaks WebSockets today; add { name: 'ServerSentEvents', query: 'sse', label: 'Server-Sent Events' }
- * or { name: 'LongPolling', query: 'longpolling', label: 'Long polling' } here when it serves them.
+ * The transports the dashboard is run over, each pinned with the page's ?transport=: every one the
+ * server serves.
  */
 export const transports = [
   { name: 'WebSockets', query: 'ws', label: 'WebSockets' },
+  { name: 'ServerSentEvents', query: 'sse', label: 'Server-Sent Events' },
+  { name: 'LongPolling', query: 'longpolling', label: 'Long polling' },
 ];
 
 /** describe(), skipped loudly when the browser tests cannot run, or failing when they are required. */
