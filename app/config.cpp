@@ -284,6 +284,10 @@ std::vector<option_spec> option_table(unsigned online_cpus) {
                      "sliding-window length of ReceiveSlidingWindowUpdate (whole seconds, 1s to 24h)"));
     t.push_back(make_option("slow-client-grace", &config::slow_client_grace, duration_codec(true),
                      "a dashboard whose output stays over --output-hard-limit this long is closed"));
+    t.push_back(make_option("stateful-reconnect-buffer", &config::stateful_reconnect_buffer, size_codec(0),
+                     "SignalR stateful reconnect: unacknowledged bytes kept per connection for replay; 0: off"));
+    t.push_back(make_option("reconnect-grace", &config::reconnect_grace, duration_codec(false),
+                     "SignalR stateful reconnect: how long a connection whose WebSocket dropped waits for its client"));
     t.push_back(make_option("transports", &config::transports, transports_codec(),
                      "SignalR transports served and offered by negotiate (any of websockets, sse, longpolling)"));
     t.push_back(make_option("sse-heartbeat", &config::sse_heartbeat, duration_codec(false),

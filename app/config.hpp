@@ -47,6 +47,8 @@ struct config {
     std::chrono::nanoseconds broadcast_interval = std::chrono::milliseconds(1000);  ///< KPI broadcast throttle
     std::chrono::nanoseconds window = std::chrono::minutes(5);                    ///< sliding window length
     std::chrono::nanoseconds slow_client_grace = std::chrono::seconds(5);  ///< output full this long → close
+    std::size_t stateful_reconnect_buffer = 100'000;  ///< SignalR replay buffer per connection; 0: off
+    std::chrono::nanoseconds reconnect_grace = std::chrono::seconds(15);  ///< dropped stateful WebSocket kept
     std::string transports = "websockets,sse,longpolling";  ///< SignalR transports served (comma-separated)
     std::chrono::nanoseconds sse_heartbeat = std::chrono::seconds(15);     ///< SSE comment interval
     std::optional<endpoint> amqp_listen = endpoint::ipv4(INADDR_ANY, 5672);  ///< producers' listener; empty: off

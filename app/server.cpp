@@ -105,6 +105,8 @@ signalr::hub_options hub_options_of(const config& cfg) {
     o.handshake_timeout = duration_cast<milliseconds>(cfg.handshake_timeout);
     o.max_message_size = cfg.max_message_size;
     o.slow_client_grace = duration_cast<milliseconds>(cfg.slow_client_grace);
+    o.stateful_reconnect_buffer = cfg.stateful_reconnect_buffer;
+    o.reconnect_grace = duration_cast<milliseconds>(cfg.reconnect_grace);
     auto has = [&cfg](std::string_view t) { return ("," + cfg.transports + ",").find("," + std::string(t) + ",") != std::string::npos; };
     o.enabled = {has("websockets"), has("sse"), has("longpolling")};
     return o;

@@ -41,6 +41,16 @@ void define_test_hub(signalr::hub& h) {
         return count;
     });
 
+    // Stateful reconnect tests: `count` numbered messages to the caller, and a server-side drop of
+    // the caller's WebSocket that leaves the hub connection waiting for the client to come back.
+    h.method("SendSequence", [](hub_call& c, std::int64_t count) {
+        if (count < 0 || count > 100'000) throw hub_error("count must be between 0 and 100000");
+        auto me = c.clients();
+        for (std::int64_t i = 0; i < count; ++i) me.caller("Seq", i);
+        return count;
+    });
+    h.method("DropTransport", [](hub_call& c) { c.connection().drop_transport(); });
+
     h.stream("Counter", [](hub_call&, stream_writer& w, std::int64_t count, std::int64_t delay_ms) -> task<void> {
         if (count < 0 || delay_ms < 0) throw hub_error("count and delayMs must not be negative");
         for (std::int64_t i = 0; i < count; ++i) {

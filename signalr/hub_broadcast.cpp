@@ -6,6 +6,7 @@
 // the same shared frame on all of them. A core that finds a MessagePack connection but no MessagePack
 // bytes (the connection arrived after the send was encoded) transcodes for itself.
 #include <algorithm>
+#include <bit>
 #include <optional>
 
 #include "core/log.hpp"
@@ -36,6 +37,11 @@ namespace {
 
 // At most this many records per send_each (a bit each in a 64-bit mask).
 constexpr std::size_t max_each = 64;
+
+// Records in a run of complete JSON records (numbered one by one on stateful connections).
+std::size_t record_count(std::string_view json) {
+    return std::size_t(std::count(json.begin(), json.end(), '\x1e'));
+}
 
 shared_bytes frame_of(std::string_view records, transport_kind t, hub_protocol p) {
     return shared_bytes(frame_unit(t, p, records));
@@ -114,9 +120,10 @@ void hub_endpoint::deliver_all(const broadcast& b) {
     auto& p = local();
     if (p.by_id.empty()) return;
     core_frames frames(p, b.json, b.msgpack, b.transcoded);
+    const std::size_t records = record_count(b.json);
     for (auto& [id, c] : p.by_id) {
         if (!c->handshaken() || c->closing() || id == b.except_id) continue;
-        if (const shared_bytes* f = frames.of(*c)) c->send_frame(*f);
+        if (const shared_bytes* f = frames.of(*c)) c->send_frame(*f, 0, records);
     }
 }
 
@@ -125,9 +132,10 @@ void hub_endpoint::deliver_group(const broadcast& b) {
     auto it = p.groups.find(b.group);
     if (it == p.groups.end()) return;
     core_frames frames(p, b.json, b.msgpack, b.transcoded);
+    const std::size_t records = record_count(b.json);
     for (hub_connection* c : it->second) {
         if (c->closing() || c->id() == b.except_id) continue;
-        if (const shared_bytes* f = frames.of(*c)) c->send_frame(*f);
+        if (const shared_bytes* f = frames.of(*c)) c->send_frame(*f, 0, records);
     }
 }
 
@@ -177,7 +185,7 @@ void hub_endpoint::deliver_each(const broadcast_each& b, std::uint8_t kind) {
             frames.push_back({mask, protocol, transport, frame_of(payload, transport, protocol)});
             it = frames.end() - 1;
         }
-        c->send_frame(it->frame, kind);
+        c->send_frame(it->frame, kind, std::size_t(std::popcount(mask)));
     }
 }
 

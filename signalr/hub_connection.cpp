@@ -45,6 +45,7 @@ void hub_connection::close(std::optional<std::string> error, bool allow_reconnec
     if (close_) return;
     close_ = std::make_unique<pending_close>(pending_close{std::move(error), allow_reconnect, ws_code});
     stop_reading();
+    if (park_waiter_) reactor::current().schedule(std::exchange(park_waiter_, {}));
 }
 
 void hub_connection::stop_reading() {
@@ -63,6 +64,16 @@ void hub_connection::abort() {
 void hub_connection::sweep(std::chrono::steady_clock::time_point now) {
     if (close_) return;
     const auto& o = ep_.options();
+    if (parked_) {
+        if (now - parked_since_ >= o.reconnect_grace && park_waiter_) reactor::current().schedule(std::exchange(park_waiter_, {}));
+        return;
+    }
+    if (stateful_ && recv_done_ > ack_sent_) {
+        ack_message a;
+        a.sequence_id = recv_done_;
+        send_message(a);
+        ack_sent_ = recv_done_;
+    }
     if (!handshaken_) {
         if (now - created_ >= o.handshake_timeout) {
             ep_.local().stats.timeouts.add();
@@ -87,27 +98,59 @@ void hub_connection::sweep(std::chrono::steady_clock::time_point now) {
 
 // ---- receive loop ----
 
+// The receive loop. A stateful connection outlives its WebSocket: when the socket drops, the loop
+// parks until a new WebSocket with the same token arrives (reattach) or the grace period ends, then
+// goes on reading from the new socket with a fresh frame parser.
 task<void> hub_connection::run(std::string input) {
-    ws::frame_parser fp(ws::parser_limits{websocket_limit(ep_.options().max_message_size), 4096});
+    const ws::parser_limits limits{websocket_limit(ep_.options().max_message_size), 4096};
+    std::optional<ws::frame_parser> fp;
+    fp.emplace(limits);
     ep_.attach(*this);
     bool go_on = true;
-    if (!input.empty()) go_on = co_await on_frames(fp, std::span<char>(input.data(), input.size()));
-    while (go_on && !close_) {
-        reading_ = true;
-        net::read_result r = co_await conn_->read();
-        reading_ = false;
-        if (r.status <= 0) {
+    if (!input.empty()) go_on = co_await on_frames(*fp, std::span<char>(input.data(), input.size()));
+    for (;;) {
+        while (go_on && !close_ && conn_) {
+            reading_ = true;
+            net::read_result r = co_await conn_->read();
+            reading_ = false;
+            if (r.status <= 0) {
+                if (!close_ && park()) break;
+                if (!close_) {
+                    // The peer went away without a close handshake, or a deadline ended the read.
+                    send_close_record_ = false;
+                    close_ = std::make_unique<pending_close>(pending_close{std::nullopt, false, ws::close_code::normal});
+                    peer_closed_ = r.status == 0 || r.status != -ECANCELED;
+                }
+                break;
+            }
+            // The receive buffer is ours until the next read: the frame parser unmasks it in place.
+            auto bytes = std::span<char>(const_cast<char*>(r.bytes.data()), r.bytes.size());
+            go_on = co_await on_frames(*fp, bytes);
+        }
+        if (!parked_ || close_) break;
+        co_await park_awaiter{*this};
+        if (!next_conn_ || close_) {
+            // The grace period ended (or the server drains): the connection ends for good.
+            parked_ = false;
             if (!close_) {
-                // The peer went away without a close handshake, or a deadline ended the read.
                 send_close_record_ = false;
                 close_ = std::make_unique<pending_close>(pending_close{std::nullopt, false, ws::close_code::normal});
-                peer_closed_ = r.status == 0 || r.status != -ECANCELED;
             }
             break;
         }
-        // The receive buffer is ours until the next read: the frame parser unmasks it in place.
-        auto bytes = std::span<char>(const_cast<char*>(r.bytes.data()), r.bytes.size());
-        go_on = co_await on_frames(fp, bytes);
+        // A new WebSocket takes over.
+        parked_ = false;
+        conn_ = std::exchange(next_conn_, nullptr);
+        conn_owner_ = std::exchange(next_owner_, {});
+        transport_ = std::make_unique<ws_transport>(*conn_);
+        read_stopped_ = false;
+        fp.emplace(limits);
+        pending_.clear();
+        last_received_ = last_sent_ = reactor::current().now();
+        replay();
+        std::string first = std::exchange(next_input_, {});
+        go_on = true;
+        if (!first.empty()) go_on = co_await on_frames(*fp, std::span<char>(first.data(), first.size()));
     }
     co_await finish();
 }
@@ -202,6 +245,13 @@ bool hub_connection::on_handshake(std::string_view data, std::size_t& consumed) 
             last_received_ = reactor::current().now();
             // Always JSON; on a MessagePack connection it opens the first binary frame.
             queue_bytes(handshake_ok_record);
+            // Stateful reconnect needs both sides: negotiate, then a version 2 handshake (a lower
+            // version silently turns it off, as in ASP.NET Core).
+            if (stateful_offered_ && verdict.version >= 2 && transport() == transport_kind::websockets) {
+                stateful_ = true;
+                frame_batch();  // the response leaves alone; what follows waits for the client
+                holding_ = true;
+            }
             ep_.local().stats.connections_opened.add();
             ep_.local().stats.by_protocol(protocol_).add(1);
             ep_.local().stats.by_transport(transport(), protocol_).add(1);
@@ -240,7 +290,9 @@ task<bool> hub_connection::on_hub_bytes(std::string_view data, std::size_t& cons
         if (s->kind == json_protocol::step_kind::incomplete) break;
         std::size_t n = s->consumed;
         if (s->kind == json_protocol::step_kind::message) {
-            if (!co_await on_record(s->message)) co_return false;
+            bool skip = false;
+            if (stateful_ && !on_stateful_record(s->message, skip)) co_return false;
+            if (!skip && !co_await on_record(s->message)) co_return false;
         }
         consumed += n;
     }
@@ -464,6 +516,12 @@ task<void> hub_connection::finish() {
     frame_batch(true);
     reactor::current().cancel_flush(*this);
     transport_->end(pc.ws_code, pc.ws_reason);
+    // Upgrade tasks of later WebSockets end now, and their sockets close.
+    release_socket();
+    if (next_owner_) {
+        next_conn_ = nullptr;
+        reactor::current().schedule(std::exchange(next_owner_, {}));
+    }
 }
 
 }  // namespace tallyhub::signalr

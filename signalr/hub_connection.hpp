@@ -14,6 +14,10 @@
 // broadcast arrives as a ready frame shared by every connection of the core with the same protocol;
 // the batch so far is framed first so the order of records is kept. When the connection's output
 // queue passes its hard limit (a client that does not read), it is closed with a Close message.
+//
+// Stateful reconnect (WebSockets, hub_connection_resume.cpp): messages are numbered and kept until
+// acknowledged, and the connection outlives a dropped socket for the grace period; a new socket
+// with the same token takes over and gets the unacknowledged messages again, in order.
 #include <chrono>
 #include <coroutine>
 #include <deque>
@@ -60,6 +64,24 @@ public:
     bool deliver(std::string bytes);
     /// Ends the connection without a Close message (a long-polling DELETE, an idle poller).
     void abort();
+
+    // Stateful reconnect (hub_connection_resume.cpp, reference/signalr-protocol.md §7).
+    /// Before run(): the client negotiated stateful reconnect for `token`; a version 2 handshake on
+    /// this WebSocket turns it on.
+    void offer_stateful(std::string token);
+    /// Whether a new WebSocket may take this connection over (stateful and not ending).
+    bool resumable() const noexcept { return stateful_ && !close_; }
+    /// Awaits while this connection serves `conn` (a later WebSocket with the same token): the old
+    /// socket, if still there, is dropped, then Sequence and the unacknowledged messages are sent.
+    struct reattach_awaiter;
+    reattach_awaiter reattach(net::connection& conn, std::string input);
+    /// Drops the current WebSocket without ending the hub connection (a stateful one waits for the
+    /// client to come back; any other ends). For tests of reconnects.
+    void drop_transport();
+    /// Trackable messages sent so far (the id of the last one) and bytes held for replay.
+    std::int64_t sent_sequence() const noexcept { return sent_seq_; }
+    std::size_t replay_bytes() const noexcept { return replay_bytes_; }
+    bool stateful() const noexcept { return stateful_; }
     transport_kind transport() const noexcept { return transport_->kind(); }
 
     const std::string& id() const noexcept { return id_; }
@@ -80,7 +102,7 @@ public:
     /// `kind` marks superseding state: it may replace an unsent frame of the same kind, and when the
     /// output is full it is skipped (the slow client keeps older state) for up to the endpoint's
     /// slow_client_grace before the connection is closed.
-    void send_frame(const shared_bytes& frame, std::uint8_t kind = 0);
+    void send_frame(const shared_bytes& frame, std::uint8_t kind = 0, std::size_t records = 1);
 
     /// Ends the connection: a Close message with `error` (if any) and allow_reconnect, then the
     /// WebSocket close handshake. Safe to call more than once; the first reason wins.
@@ -124,7 +146,17 @@ private:
     task<void> background(task<void> t);
     void send_completion(std::string_view id, const call_result& r);
     void send_completion_error(std::string_view id, std::string_view error);
-    void queue_bytes(std::string_view encoded);  // records already in the connection's protocol
+    // Records already in the connection's protocol; `trackable` of them are numbered (stateful).
+    void queue_bytes(std::string_view encoded, std::size_t trackable = 0);
+    // Stateful reconnect.
+    bool on_stateful_record(const hub_message& msg, bool& skip);
+    void keep_for_replay(const shared_bytes& unit, std::size_t trackable);
+    void release_held();
+    void trim_replay(std::int64_t acked);
+    void replay();
+    bool park();
+    void release_socket();
+    struct park_awaiter;
     void send_ping();
     task<void> finish();
     void frame_batch(bool closing = false);
@@ -166,6 +198,49 @@ private:
     std::deque<std::string> inbox_;  // POST bodies not yet parsed
     std::size_t inbox_bytes_ = 0;
     std::coroutine_handle<> inbox_waiter_;
+
+    // Stateful reconnect: trackable messages sent are numbered from 1 (sent_seq_ is the last id) and
+    // kept, as the units they left in, until the client acknowledges them; incoming ones are counted
+    // likewise (recv_done_: highest processed; recv_next_: the id the next one carries).
+    struct replay_unit {
+        shared_bytes unit;
+        std::int64_t first_seq;
+        std::int64_t last_seq;
+    };
+    std::string token_;
+    bool stateful_offered_ = false;
+    bool stateful_ = false;
+    bool holding_ = false;  // output held until the client's first message (§7's client race)
+    bool parked_ = false;   // no WebSocket: waiting for the client to come back
+    std::deque<replay_unit> replay_;
+    std::size_t replay_bytes_ = 0;
+    std::size_t batch_trackable_ = 0;
+    std::int64_t sent_seq_ = 0;
+    std::int64_t recv_next_ = 1;
+    std::int64_t recv_done_ = 0;
+    std::int64_t ack_sent_ = 0;
+    std::chrono::steady_clock::time_point parked_since_{};
+    std::coroutine_handle<> park_waiter_;
+    net::connection* next_conn_ = nullptr;  // a WebSocket waiting to take over
+    std::string next_input_;
+    std::coroutine_handle<> next_owner_;  // its upgrade task, resumed when the socket is let go
+    std::coroutine_handle<> conn_owner_;  // the upgrade task of conn_, if not run()'s own socket
+};
+
+struct hub_connection::park_awaiter {
+    hub_connection& c;
+    bool await_ready() const noexcept { return c.next_conn_ != nullptr || c.close_ != nullptr; }
+    void await_suspend(std::coroutine_handle<> h) noexcept { c.park_waiter_ = h; }
+    void await_resume() const noexcept {}
+};
+
+struct hub_connection::reattach_awaiter {
+    hub_connection& c;
+    net::connection& conn;
+    std::string input;
+    bool await_ready() const noexcept { return !c.resumable(); }
+    void await_suspend(std::coroutine_handle<> h);
+    void await_resume() const noexcept {}
 };
 
 }  // namespace tallyhub::signalr

@@ -87,14 +87,17 @@ task<void> hub_endpoint::negotiate(http::exchange& ex) {
     std::string token = asked.request.version >= 1 ? new_connection_id() : id;
     unsigned owner = unsigned(token_owner(token, cores_));
     // A named callable: g++ 12 destroys a temporary with captures in a co_await expression twice.
-    auto store = [this, token, id]() -> bool { return local().tokens.add(token, id, reactor::current().now()).ok(); };
+    const bool stateful = asked.request.stateful_reconnect && opts_.stateful_reconnect_buffer > 0;
+    auto store = [this, token, id, stateful]() -> bool {
+        return local().tokens.add(token, id, reactor::current().now(), stateful).ok();
+    };
     bool stored = co_await smp::current().invoke_on(owner, std::move(store));
     if (!stored) {
         ex.respond(503, text_plain, "too many pending negotiations, try again later\n", headers);
         co_return;
     }
     local().stats.negotiations.add();
-    ex.respond(200, "application/json", negotiate_response(asked.request, id, token, opts_.enabled), headers);
+    ex.respond(200, "application/json", negotiate_response(asked.request, id, token, opts_.enabled, stateful), headers);
 }
 
 task<void> hub_endpoint::connect(http::exchange& ex) {
@@ -152,20 +155,56 @@ task<void> hub_endpoint::connect(http::exchange& ex) {
         co_return;
     }
 
+    // A token is either fresh from negotiate, or (stateful reconnect) the token of a connection that
+    // lost its WebSocket and waits for the client to come back: its owner core's links say where.
+    struct ws_claim {
+        int status = 404;  // 200: a new connection; 201: a resumed one on core `core`
+        std::string id;
+        bool stateful = false;
+        unsigned core = 0;
+    };
     std::string id;
+    bool stateful = false;
     if (token) {
+        const unsigned self = unsigned(reactor::current().core());
         unsigned owner = unsigned(token_owner(*token, cores_));
-        auto take = [this, t = std::string(*token)]() { return local().tokens.take(t, reactor::current().now()); };
-        std::optional<std::string> found = co_await smp::current().invoke_on(owner, std::move(take));
-        if (!found) {
+        auto take = [this, t = std::string(*token), self]() -> ws_claim {
+            auto& p = local();
+            ws_claim c;
+            if (auto found = p.tokens.take(t, reactor::current().now(), &c.stateful)) {
+                c.status = 200;
+                c.id = std::move(*found);
+                if (c.stateful) p.links[t] = core_part::http_link{transport_kind::websockets, self};
+            } else if (auto it = p.links.find(t); it != p.links.end() && it->second.kind == transport_kind::websockets) {
+                c.status = 201;
+                c.core = it->second.core;
+            }
+            return c;
+        };
+        ws_claim got = co_await smp::current().invoke_on(owner, std::move(take));
+        if (got.status == 201) {
+            // Only the core serving the connection can take the socket over (sockets do not move
+            // between cores); elsewhere the client is told no, and its reconnect policy starts anew.
+            auto it = local().by_token.find(std::string(*token));
+            if (got.core != self || it == local().by_token.end() || !it->second->resumable()) {
+                ex.respond(404, text_plain, "No Connection with that ID\n");
+                co_return;
+            }
+            ex.respond_raw(101, verdict.response());
+            ex.upgrade(resume(ex.conn(), std::string(*token), ex.take_input()));
+            co_return;
+        }
+        if (got.status == 404) {
             ex.respond(404, text_plain, "No Connection with that ID\n");
             co_return;
         }
-        id = std::move(*found);
+        id = std::move(got.id);
+        stateful = got.stateful;
     } else {
         id = new_connection_id();  // skipNegotiation: a fresh connection
     }
     if (local().draining) {
+        if (stateful) drop_link(std::string(*token));
         ex.close_after();
         ex.respond(503, text_plain, "server is shutting down\n");
         co_return;
@@ -173,14 +212,41 @@ task<void> hub_endpoint::connect(http::exchange& ex) {
 
     ex.respond_raw(101, verdict.response());
     // The hub connection runs after this handler and the HTTP request are gone (see serve()).
-    ex.upgrade(serve(ex.conn(), std::move(id), ex.take_input()));
+    ex.upgrade(serve(ex.conn(), std::move(id), stateful ? std::string(*token) : std::string(), stateful,
+                     ex.take_input()));
 }
 
 // The life of one WebSocket hub connection, started by the HTTP session once it has freed the
 // request: what an idle connection holds is this frame, the hub connection's own and the socket's.
-task<void> hub_endpoint::serve(net::connection& conn, std::string id, std::string input) {
+task<void> hub_endpoint::serve(net::connection& conn, std::string id, std::string token, bool stateful,
+                               std::string input) {
     hub_connection c(*this, conn, std::move(id));
+    if (stateful) {
+        c.offer_stateful(token);
+        local().by_token[token] = &c;
+    }
     co_await c.run(std::move(input));
+    if (stateful) {
+        local().by_token.erase(token);
+        drop_link(token);
+    }
+}
+
+// A stateful connection's later WebSocket: handed to the waiting hub connection, which serves it
+// from its own receive loop and resumes this task when it lets go of the socket.
+task<void> hub_endpoint::resume(net::connection& conn, std::string token, std::string input) {
+    auto it = local().by_token.find(token);
+    if (it == local().by_token.end()) co_return;
+    co_await it->second->reattach(conn, std::move(input));
+}
+
+void hub_endpoint::drop_link(const std::string& token) {
+    const unsigned owner = unsigned(token_owner(token, cores_));
+    auto drop = [this, token] { local().links.erase(token); };
+    if (owner == unsigned(reactor::current().core()))
+        drop();
+    else
+        smp::current().submit_to(owner, drop);
 }
 
 // ---- registry and groups (on the calling core) ----

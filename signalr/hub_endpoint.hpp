@@ -74,6 +74,13 @@ struct hub_options {
     std::chrono::milliseconds poll_timeout{90'000};
     /// Output queued for a long-polling connection between polls (as a socket's output queue).
     net::connection_limits long_poll_output;
+    /// Stateful reconnect (WebSockets, reference/signalr-protocol.md §7): bytes of unacknowledged
+    /// trackable messages kept per connection for replay (ASP.NET's StatefulReconnectBufferSize);
+    /// 0 turns stateful reconnect off (negotiate never offers it).
+    std::size_t stateful_reconnect_buffer = 100'000;
+    /// How long a stateful connection whose WebSocket dropped waits for the client to come back
+    /// with the same token (ASP.NET's DisconnectTimeout) before it ends (OnDisconnected runs then).
+    std::chrono::milliseconds reconnect_grace{15'000};
 };
 
 /// Per-core counters of a hub endpoint, summed for /metrics.
@@ -155,7 +162,9 @@ public:
 private:
     task<void> negotiate(http::exchange& ex);
     task<void> connect(http::exchange& ex);
-    task<void> serve(net::connection& conn, std::string id, std::string input);
+    task<void> serve(net::connection& conn, std::string id, std::string token, bool stateful, std::string input);
+    task<void> resume(net::connection& conn, std::string token, std::string input);
+    void drop_link(const std::string& token);
     void options_request(http::exchange& ex);
     // HTTP transports (hub_endpoint_http.cpp).
     task<void> sse_connect(http::exchange& ex, std::string token);
@@ -201,7 +210,7 @@ struct hub_endpoint::core_part {
         unsigned core;
     };
     std::unordered_map<std::string, http_link> links;
-    std::unordered_map<std::string, hub_connection*> by_token;  // this core's SSE and long-polling connections
+    std::unordered_map<std::string, hub_connection*> by_token;  // this core's SSE, long-polling and stateful WebSocket connections
     std::unordered_map<std::string, std::unique_ptr<long_poll_session>> polls;  // long polling, by token
     bool sweeping = false;
     bool draining = false;

@@ -261,9 +261,14 @@ task<void> hub_endpoint::http_send(http::exchange& ex) {
     auto find = [this, token]() -> int {
         auto& p = local();
         auto it = p.links.find(token);
-        return it == p.links.end() ? -1 : int(it->second.core);
+        if (it == p.links.end()) return -1;
+        return it->second.kind == transport_kind::websockets ? -2 : int(it->second.core);  // -2: stateful WebSocket
     };
     const int core = co_await smp::current().invoke_on(unsigned(token_owner(token, cores_)), std::move(find));
+    if (core == -2) {
+        ex.respond(405, text_plain, "POST requests are not allowed for WebSocket connections.\n", headers);
+        co_return;
+    }
     if (core < 0) {
         ex.respond(404, text_plain, no_connection, headers);
         co_return;

@@ -36,20 +36,21 @@ std::size_t token_owner(std::string_view token, std::size_t cores) noexcept {
 token_registry::token_registry(std::chrono::milliseconds ttl, std::size_t max_pending)
     : ttl_(ttl), max_pending_(max_pending) {}
 
-result<void> token_registry::add(std::string token, std::string connection_id, time_point now) {
+result<void> token_registry::add(std::string token, std::string connection_id, time_point now, bool stateful) {
     sweep(now);
     if (entries_.find(std::string_view(token)) != entries_.end()) return already_pending;
     if (entries_.size() >= max_pending_) return registry_full;
     const time_point expiry = now + ttl_;
     deadlines_.push_back(deadline{expiry, token});
-    entries_.emplace(std::move(token), entry{std::move(connection_id), expiry});
+    entries_.emplace(std::move(token), entry{std::move(connection_id), expiry, stateful});
     if (deadlines_.size() > 2 * entries_.size() + stale_slack) compact();
     return {};
 }
 
-std::optional<std::string> token_registry::take(std::string_view token, time_point now) {
+std::optional<std::string> token_registry::take(std::string_view token, time_point now, bool* stateful) {
     auto it = entries_.find(token);
     if (it == entries_.end() || now >= it->second.expiry) return std::nullopt;
+    if (stateful) *stateful = it->second.stateful;
     std::string id = std::move(it->second.connection_id);
     entries_.erase(it);
     return id;

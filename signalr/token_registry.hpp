@@ -44,13 +44,14 @@ public:
     explicit token_registry(std::chrono::milliseconds ttl = std::chrono::seconds(15),
                             std::size_t max_pending = 100'000);
 
-    /// Stores `token` for `connection_id` until now + ttl (expired entries are swept first). Fails
+    /// Stores `token` for `connection_id` until now + ttl (expired entries are swept first); `stateful`:
+    /// its negotiate agreed on stateful reconnect. Fails
     /// with "too many pending negotiations" when full, "connection token already pending" when taken.
-    result<void> add(std::string token, std::string connection_id, time_point now);
+    result<void> add(std::string token, std::string connection_id, time_point now, bool stateful = false);
 
     /// The connection id for `token`, exactly once; nullopt if unknown, already taken or expired
     /// (a token is valid while now < its add time + ttl). Does not allocate.
-    std::optional<std::string> take(std::string_view token, time_point now);
+    std::optional<std::string> take(std::string_view token, time_point now, bool* stateful = nullptr);
 
     /// Drops every expired token; returns how many.
     std::size_t sweep(time_point now);
@@ -65,6 +66,7 @@ private:
     struct entry {
         std::string connection_id;
         time_point expiry;
+        bool stateful = false;
     };
     struct deadline {
         time_point expiry;
