@@ -60,7 +60,7 @@ describe('durable totals in PostgreSQL (--postgres postgresql://postgres@127.0.0
     assert.equal(await server.metric('tallyhub_duplicates_total'), 3_000);
   });
 
-  it('stops settling while PostgreSQL is down and loses nothing when it is back', async () => {
+  it('stops settling while PostgreSQL is down for 10 s under load, and loses nothing when it is back', async () => {
     const acceptedBefore = await server.metric('tallyhub_amqp_outcomes_total', { outcome: 'accepted' });
     await pg.stop();
     const { events, cents } = orders('down', 500);
@@ -73,6 +73,10 @@ describe('durable totals in PostgreSQL (--postgres postgresql://postgres@127.0.0
       'nothing accepted while down');
     const live = (await server.currentMetrics()).TotalOrders;
     assert.ok(live > 3_000, 'the dashboards still move (served from memory)');
+    // Ten seconds down, the producer still trying: nothing is accepted, nothing is lost.
+    await sleep(9_500);
+    assert.equal(await server.metric('tallyhub_amqp_outcomes_total', { outcome: 'accepted' }), acceptedBefore);
+    assert.equal((await fetch(server.adminUrl('/readyz'))).status, 503);
     await pg.start();
     const sent = await sending;
     assert.equal(sent.accepted, 500, JSON.stringify(sent).slice(0, 300));
