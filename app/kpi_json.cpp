@@ -29,7 +29,10 @@ void time(std::string& out, std::int64_t ms) {
 
 }  // namespace
 
-void append_current_metrics(std::string& out, const kpi_snapshot& s) {
+namespace {
+
+// The totals object under two names for its time: the hub's `Timestamp`, the seed cache's `LastUpdated`.
+void totals_object(std::string& out, const kpi_snapshot& s, std::string_view time_name) {
     out.push_back('{');
     name(out, "TotalOrders", true);
     integer(out, s.totals.orders);
@@ -39,25 +42,16 @@ void append_current_metrics(std::string& out, const kpi_snapshot& s) {
     append_money(out, s.average_order_value);
     name(out, "TotalPaymentsProcessed");
     integer(out, s.totals.payments);
-    name(out, "Timestamp");
+    name(out, time_name);
     time(out, s.timestamp_ms);
     out.push_back('}');
 }
 
-void append_realtime_metrics(std::string& out, const kpi_snapshot& s) {
-    out.push_back('{');
-    name(out, "TotalOrders", true);
-    integer(out, s.totals.orders);
-    name(out, "TotalRevenue");
-    append_money(out, s.totals.revenue);
-    name(out, "AverageOrderValue");
-    append_money(out, s.average_order_value);
-    name(out, "TotalPaymentsProcessed");
-    integer(out, s.totals.payments);
-    name(out, "LastUpdated");
-    time(out, s.timestamp_ms);
-    out.push_back('}');
-}
+}  // namespace
+
+void append_current_metrics(std::string& out, const kpi_snapshot& s) { totals_object(out, s, "Timestamp"); }
+
+void append_realtime_metrics(std::string& out, const kpi_snapshot& s) { totals_object(out, s, "LastUpdated"); }
 
 void append_second(std::string& out, const history_point& p) {
     out.push_back('{');
@@ -122,14 +116,7 @@ void append_history(std::string& out, std::span<const history_point> points) {
     out.push_back('[');
     for (std::size_t i = 0; i < points.size(); ++i) {
         if (i != 0) out.push_back(',');
-        out.push_back('{');
-        name(out, "Timestamp", true);
-        time(out, points[i].second * ms_per_second);
-        name(out, "OrderCount");
-        integer(out, points[i].orders);
-        name(out, "Revenue");
-        append_money(out, points[i].revenue);
-        out.push_back('}');
+        append_second(out, points[i]);
     }
     out.push_back(']');
 }
