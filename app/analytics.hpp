@@ -160,6 +160,9 @@ private:
     void broadcast(std::int64_t now_ms);
     void publish(std::shared_ptr<const published_metrics> p, bool broadcast_tick);
     void notify_committed(const std::vector<std::uint64_t>& epochs);
+    /// Main thread, before the cores run: every core's latest snapshot is the state at `now`.
+    void publish_before_start(std::int64_t now);
+    analytics_counters& local_stats();
     void drop_duplicates_of(std::vector<metric_delta>& deltas, std::int64_t now);
     task<bool> commit_tick(std::int64_t now, const std::vector<metric_delta>& deltas);
 
