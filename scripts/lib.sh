@@ -4,6 +4,8 @@
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 log_dir=$repo_root/build/logs
 jobs=${TALLYHUB_JOBS:-2}
+# The longest a node test file (or a test) may run before the runner stops it: nothing may hang CI.
+node_test_timeout_ms=${TALLYHUB_NODE_TEST_TIMEOUT_MS:-600000}
 
 # say MSG: one progress line.
 say() { printf '==> %s\n' "$*"; }

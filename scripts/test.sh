@@ -30,7 +30,7 @@ services_start || { echo "error: test services did not start" >&2; exit 1; }
 run_ctest() {
   local log=$log_dir/ctest.log
   say "testing cmake-release (ctest)"
-  (cd build/cmake-release && ctest --output-on-failure -j "$jobs" --no-tests=error) 2>&1 | tee "$log"
+  (cd build/cmake-release && ctest --output-on-failure -j "$jobs" --no-tests=error --timeout 300) 2>&1 | tee "$log"
   local rc=${PIPESTATUS[0]}
   local line total nfail
   line=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -n 1)
@@ -78,7 +78,10 @@ run_node_e2e() {
   say "testing tests/e2e (node --test: @microsoft/signalr against build/cmake-release/tallyhub)"
   mkdir -p "$log_dir"
   rm -f "$log"
+  # --test-timeout bounds every test and every file (a file that overruns is stopped with SIGTERM and
+  # reported as failed); --test-force-exit ends a file whose tests are done even if a handle is open.
   (cd "$dir" && TALLYHUB_BIN=$repo_root/build/cmake-release/tallyhub node --test --test-concurrency=4 \
+      --test-timeout="$node_test_timeout_ms" --test-force-exit \
       --test-reporter=spec --test-reporter-destination=stdout \
       --test-reporter=tap --test-reporter-destination="$log")
   local rc=$?

@@ -51,7 +51,12 @@ for (const store of ['journal', 'postgres']) {
         const s = await startServer({ cores: 2, testHub: false, dataDir,
           args: ['--amqp-url', broker.url(`/amq/queue/${queue}`), '--amqp-credit', '300', '--tick', '50ms',
             '--amqp-listen', 'off', ...storeArgs] });
-        await waitUntil(async () => (await fetch(s.adminUrl('/readyz'))).status === 200, 20_000, 'restored and ready', 50);
+        try {
+          await waitUntil(async () => (await fetch(s.adminUrl('/readyz'))).status === 200, 20_000, 'restored and ready', 50);
+        } catch (err) {
+          await s.kill();
+          throw new Error(`${err.message}\n${s.output()}`);
+        }
         return s;
       };
       server = await start();
@@ -61,6 +66,7 @@ for (const store of ['journal', 'postgres']) {
         await waitUntil(async () => (await server.currentMetrics()).TotalOrders >= at, 60_000, `${at} orders counted`, 20);
         const seen = (await server.currentMetrics()).TotalOrders;
         await server.kill();
+        server = null;
         server = await start();
         const after = (await server.currentMetrics()).TotalOrders;
         // What was committed before the kill is back; at most the last ticks, never settled, are

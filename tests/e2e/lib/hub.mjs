@@ -23,11 +23,15 @@ export async function withTimeout(promise, ms, what) {
   }
 }
 
-/** Polls `predicate` (sync or async) every intervalMs until it is truthy; fails after timeoutMs. */
+/**
+ * Polls `predicate` (sync or async) every intervalMs until it is truthy; fails after timeoutMs,
+ * also when one call of the predicate itself never settles (a request the server never answers).
+ */
 export async function waitUntil(predicate, timeoutMs, what, intervalMs = 10) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (await predicate()) return;
+    const left = Math.max(deadline - Date.now(), 0) + 1_000;
+    if (await withTimeout(Promise.resolve().then(predicate), left, `${what} (one check)`)) return;
     if (Date.now() >= deadline) throw new Error(`${what}: not true within ${timeoutMs} ms`);
     await sleep(intervalMs);
   }

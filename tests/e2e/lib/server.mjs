@@ -7,7 +7,7 @@
 // the server printed. Every server still running when the test process exits is killed (SIGKILL).
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -256,7 +256,12 @@ export class TallyhubServer {
     }
     this._signalled = true;
     this.child.kill('SIGKILL');
-    return this._exited;
+    try {
+      return await this.waitExit(15_000);
+    } catch (err) {
+      // A killed process that does not go away is stuck in the kernel: say where.
+      throw new Error(`tallyhub did not exit within 15 s of SIGKILL\n${kernelState(this.child.pid)}\n${err.message}`);
+    }
   }
 }
 
@@ -280,6 +285,13 @@ function buildArgs(o) {
   }
   if (o.args) args.push(...o.args);
   return args;
+}
+
+/** /proc's view of a process that does not exit: its state, wait channel and kernel stack. */
+function kernelState(pid) {
+  const read = (name) => { try { return readFileSync(`/proc/${pid}/${name}`, 'utf8').trim(); } catch (e) { return `(${e.code})`; } };
+  const state = read('status').split('\n').filter((l) => /^(State|Threads):/.test(l)).join(', ');
+  return `pid ${pid}: ${state}; wchan ${read('wchan')}\n${read('stack')}`;
 }
 
 function signalNumber(name) {
