@@ -54,7 +54,7 @@ server::server(server_options opts, const routes* routes, const static_files* fi
 server::~server() = default;
 
 void server::accept(int fd) {
-    if (live_.size() >= opts_.max_connections || draining_) {
+    if (sessions_ >= opts_.max_connections || draining_) {
         // Over the limit: answer at once so clients see why, then close (never leak the fd).
         net::local_stats().connections_rejected.add();
         static const std::string busy = error_response(503, "server at its connection limit");
@@ -63,6 +63,7 @@ void server::accept(int fd) {
         ::close(fd);
         return;
     }
+    ++sessions_;
     reactor::current().spawn(session(fd));
 }
 
@@ -108,7 +109,6 @@ task<server::dispatch_outcome> server::dispatch(net::connection& c, request& req
 task<void> server::session(int fd) {
     net::connection c(fd, opts_.output);
     net::local_stats().connections_open.add(1);
-    live_.insert(&c);
     request_parser parser(opts_.parse);
     std::string input;              // unparsed bytes that outlive a receive buffer
     std::string_view view;          // what to parse: a receive buffer, or `input`
@@ -184,9 +184,9 @@ task<void> server::session(int fd) {
         }
     }
     idle_.erase(&c);
-    live_.erase(&c);
     co_await c.close();
     net::local_stats().connections_open.sub(1);
+    --sessions_;
 }
 
 }  // namespace tallyhub::http

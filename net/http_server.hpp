@@ -100,7 +100,7 @@ public:
     /// Stops reading new requests: idle connections close now, busy ones after their response.
     void begin_drain();
     bool draining() const noexcept { return draining_; }
-    size_t open_connections() const noexcept { return live_.size(); }
+    size_t open_connections() const noexcept { return sessions_; }
     const server_options& options() const noexcept { return opts_; }
 
 private:
@@ -116,7 +116,10 @@ private:
     const routes* routes_;
     const static_files* files_;
     bool draining_ = false;
-    std::unordered_set<net::connection*> live_;
+    // Sessions accepted and not yet ended, counted at accept(): a burst of accepts is admitted
+    // before any of their sessions has started, so counting started sessions would let it pass
+    // the limit.
+    size_t sessions_ = 0;
     std::unordered_set<net::connection*> idle_;  // waiting for a request: safe to close on drain
 };
 
