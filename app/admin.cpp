@@ -242,9 +242,12 @@ task<void> metrics(runtime* rt, http::exchange& ex) {
     add_hub_metrics(*rt, p);
     add_analytics_metrics(*rt, p);
     add_amqp_metrics(*rt, p);
-    if (rt->engine && (rt->engine->durable() || rt->engine->pg()))  // core 0 owns it, as this listener
+    if (rt->engine && (rt->engine->durable() || rt->engine->pg())) {  // core 0 owns it, as this listener
         p.histogram_us("tallyhub_commit_seconds", "Durable commit of one tick (journal or PostgreSQL).",
                        rt->engine->commit_latency());
+        p.summary_us("tallyhub_commit_latency_seconds", "Durable commit of one tick: quantiles since the start.",
+                     rt->engine->commit_latency());
+    }
     ex.respond(200, "text/plain; version=0.0.4; charset=utf-8", p.text());
 }
 

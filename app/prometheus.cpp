@@ -73,4 +73,13 @@ void prometheus_text::histogram_us(std::string_view name, std::string_view help,
     sample(std::string(name) + "_count", h.count());
 }
 
+void prometheus_text::summary_us(std::string_view name, std::string_view help, const histogram& h) {
+    family(name, "summary", help);
+    for (auto [q, text] : {std::pair{0.5, "0.5"}, {0.9, "0.9"}, {0.99, "0.99"}, {0.999, "0.999"}}) {
+        sample(name, double(h.percentile(q)) / 1e6, {{"quantile", text}});
+    }
+    sample(std::string(name) + "_sum", double(h.sum()) / 1e6);
+    sample(std::string(name) + "_count", h.count());
+}
+
 }  // namespace tallyhub::app

@@ -23,6 +23,9 @@ public:
     void sample(std::string_view name, uint64_t value, std::initializer_list<label> labels = {});
     /// A whole histogram family from microsecond observations, exposed in seconds.
     void histogram_us(std::string_view name, std::string_view help, const histogram& h);
+    /// A summary of the same microsecond histogram: p50, p90, p99 and p99.9 in seconds, read off its
+    /// fine buckets (the histogram family's coarse `le` buckets cannot tell 26 ms from 49 ms).
+    void summary_us(std::string_view name, std::string_view help, const histogram& h);
 
     const std::string& text() const noexcept { return out_; }
 

@@ -5,8 +5,8 @@
 # connection as fast as credit allows. A run counts only when /metrics shows every event applied.
 #
 # Per --amqp-credit value (BENCH_CREDITS, default "1000 200000"; one link carries at most credit /
-# --tick events/s, 100 ms here) and store (BENCH_STORES, default "off journal": memory only, or the
-# journal with fsync per tick and the dedup window): BENCH_RUNS (3) runs unsettled (each delivery accepted after its
+# --tick events/s, 100 ms here) and store (BENCH_STORES, default "off journal postgres": memory only,
+# the journal with fsync per tick and the dedup window, or PostgreSQL with the dedup window): BENCH_RUNS (3) runs unsettled (each delivery accepted after its
 # tick's commit) and BENCH_RUNS runs pre-settled; the median rate, min-max and server CPU% are kept.
 #
 # Environment: TALLYHUB_BIN (build/cmake-release/tallyhub), SEND_BIN (tallyhub-send next to it),
@@ -21,7 +21,7 @@ send_bin=${SEND_BIN:-$(dirname "$bin")/tallyhub-send}
 events=${BENCH_EVENTS:-2000000}
 runs=${BENCH_RUNS:-3}
 credits=${BENCH_CREDITS-1000 200000}
-stores=${BENCH_STORES:-off journal}
+stores=${BENCH_STORES:-off journal postgres}
 out_json=${BENCH_OUT:-$repo_root/bench/results/amqp-ingest.json}
 
 command -v taskset >/dev/null 2>&1 || { echo "bench/amqp: taskset is missing; run 'make bench'" >&2; exit 1; }
@@ -35,7 +35,7 @@ load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
 tmp=$(mktemp -d /tmp/tallyhub-bench-amqp.XXXXXX)
 server_pid=
-cleanup() { stop_server; rm -rf "$tmp"; }
+cleanup() { stop_server; pg_stop; rm -rf "$tmp" ${pgdir:+"$pgdir"}; }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
@@ -49,11 +49,48 @@ stop_server() {
   server_pid=
 }
 
+# A throwaway PostgreSQL 15 cluster for the postgres store: initdb into a temporary directory (as the postgres user
+# when we are root), on a free loopback port, fsync and synchronous commit on (its defaults), pinned
+# to the client's core so that it does not take the server's. Each run gets a fresh database.
+pg_bin=/usr/lib/postgresql/15/bin
+pg_pid= pg_port= pgdir=
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+pg_start() {
+  [ -x "$pg_bin/initdb" ] || { echo "bench/amqp: $pg_bin/initdb not found: install postgresql-15" >&2; return 1; }
+  pgdir=$(mktemp -d /tmp/tallyhub-bench-pg.XXXXXX)   # not under $tmp: the postgres user must reach it
+  [ "$(id -u)" = 0 ] && chown postgres: "$pgdir"
+  as_pg "$pg_bin/initdb" -D "$pgdir/data" -U postgres -A trust -E UTF8 --locale=C --no-instructions >"$pgdir/initdb.log" 2>&1 ||
+    { cat "$pgdir/initdb.log" >&2; return 1; }
+  pg_port=$(free_port)
+  local as=(); [ "$(id -u)" = 0 ] && as=(runuser -u postgres --)
+  taskset -c "$client_cpu" "${as[@]}" "$pg_bin/postgres" -D "$pgdir/data" -k "$pgdir" -p "$pg_port" \
+    -c listen_addresses=127.0.0.1 -c max_connections=20 >"$pgdir/postgres.log" 2>&1 &
+  pg_pid=$!
+  for _ in $(seq 1 100); do pg_sql postgres 'select 1' >/dev/null 2>&1 && return 0; sleep 0.1; done
+  cat "$pgdir/postgres.log" >&2
+  return 1
+}
+pg_sql() { PGOPTIONS="-c client_min_messages=warning" "$pg_bin/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -d "$1" -At -v ON_ERROR_STOP=1 -c "$2"; }
+pg_stop() {
+  [ -n "$pg_pid" ] || return 0
+  local pid
+  pid=$(head -1 "$pgdir/data/postmaster.pid" 2>/dev/null) && kill -INT "$pid" 2>/dev/null
+  for _ in $(seq 1 100); do kill -0 "$pg_pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pg_pid" 2>/dev/null || true
+  pg_pid=
+}
+
 # start_tallyhub CREDIT STORE: sets server_pid, amqp_port, admin_port. STORE off: --data-dir off (totals
-# in memory, no dedup); journal: the journal in a temporary --data-dir (fsync tick) and the dedup window.
+# in memory, no dedup); journal: the journal in a temporary --data-dir (fsync tick) and the dedup window;
+# postgres: --postgres on a fresh database of the throwaway cluster, and the dedup window.
 start_tallyhub() {
   local out=$tmp/tallyhub.out store_args=(--data-dir "$tmp/data")
   [ "$2" = off ] && store_args=(--data-dir off --dedup-window 0s)
+  if [ "$2" = postgres ]; then
+    pg_sql postgres 'drop database if exists bench' >/dev/null && pg_sql postgres 'create database bench' >/dev/null || return 1
+    store_args=(--data-dir off --postgres "postgresql://postgres@127.0.0.1:$pg_port/bench")
+  fi
   taskset -c "$server_cpu" "$bin" --cores 1 --http 127.0.0.1:0 --admin 127.0.0.1:0 --amqp-listen 127.0.0.1:0 \
     --amqp-credit "$1" "${store_args[@]}" --drain-timeout 2s >"$out" 2>"$tmp/tallyhub.err" &
   server_pid=$!
@@ -70,13 +107,16 @@ start_tallyhub() {
 cpu_ns() { cat "/proc/$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%.0f", s}'; }
 json_num() { sed -n "s/.*\"$2\":\([0-9.]*\).*/\1/p" <<<"$1"; }
 applied() { curl -s "http://127.0.0.1:$admin_port/metrics" | awk '$1 == "tallyhub_events_applied_total{type=\"OrderCreated\"}" {print $2}'; }
-# commit_pct P: the upper bound (ms) of the commit-latency bucket holding the P-th percentile, from /metrics.
+# commit_pct Q: the Q quantile (0.5, 0.99) of the durable commit of one tick, in ms, from the
+# tallyhub_commit_latency_seconds summary on /metrics ("-" without a durable store).
 commit_pct() {
-  curl -s "http://127.0.0.1:$admin_port/metrics" | awk -v p="$1" -F'[{}" ]+' '
-    $1 == "tallyhub_commit_seconds_bucket" { le[n] = $3; c[n] = $NF; n++ }
-    END { if (n == 0 || c[n-1] == 0) { print "-"; exit } for (i = 0; i < n; i++) if (c[i] >= p / 100 * c[n-1]) { print (le[i] == "+Inf" ? "inf" : le[i] * 1000); exit } }'
+  curl -s "http://127.0.0.1:$admin_port/metrics" | awk -v q="$1" '
+    $1 == "tallyhub_commit_latency_seconds{quantile=\"" q "\"}" { printf "%.1f", $2 * 1000; found = 1 }
+    END { if (!found) print "-" }'
 }
 median() { tr ' ' '\n' | sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
+
+case " $stores " in *" postgres "*) pg_start || exit 1 ;; esac
 
 results=()
 printf '%-8s %-8s %-10s %10s %12s %16s %10s\n' credit store mode events "events/s" "min-max" "server CPU"
@@ -96,7 +136,7 @@ for credit in $credits; do
       for _ in $(seq 1 200); do [ "$(applied)" = "$n" ] && break; sleep 0.05; done
       c1=$(cpu_ns "$server_pid")
       got=$(applied)
-      p50s+=("$(commit_pct 50)"); p99s+=("$(commit_pct 99)")
+      p50s+=("$(commit_pct 0.5)"); p99s+=("$(commit_pct 0.99)")
       [ "$got" = "$n" ] || { echo "bench/amqp: credit $credit $mode run $run: $got of $n applied: $summary" >&2; exit 1; }
       rate=$(json_num "$summary" rate)
       elapsed=$(json_num "$summary" elapsed_s)

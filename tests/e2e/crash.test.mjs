@@ -81,6 +81,10 @@ for (const store of ['journal', 'postgres']) {
       const m = await server.currentMetrics();
       assert.equal(m.TotalOrders, total, 'exactly once, in the hub');
       assert.equal(Math.round(m.TotalRevenue * 100), cents);
+      // The commit latency of the ticks since the restart, as quantiles an operator can graph.
+      const p50 = await server.metric('tallyhub_commit_latency_seconds', { quantile: '0.5' });
+      const p99 = await server.metric('tallyhub_commit_latency_seconds', { quantile: '0.99' });
+      assert.ok(p50 > 0 && p99 >= p50 && p99 < 5, `commit p50 ${p50} s, p99 ${p99} s`);
       if (store === 'postgres') {
         const [row] = await pg.sql('select orders, revenue from tallyhub_totals where id = 1');
         const [o, r] = row.split('|');
