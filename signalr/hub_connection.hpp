@@ -30,6 +30,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/lazy_deque.hpp"
 #include "core/reactor.hpp"
 #include "core/shared_bytes.hpp"
 #include "core/task.hpp"
@@ -195,7 +196,7 @@ private:
     bool peer_closed_ = false;
     std::size_t background_ = 0;
     std::coroutine_handle<> background_done_;
-    std::deque<std::string> inbox_;  // POST bodies not yet parsed
+    lazy_deque<std::string> inbox_;  // POST bodies not yet parsed
     std::size_t inbox_bytes_ = 0;
     std::coroutine_handle<> inbox_waiter_;
 
@@ -212,7 +213,7 @@ private:
     bool stateful_ = false;
     bool holding_ = false;  // output held until the client's first message (§7's client race)
     bool parked_ = false;   // no WebSocket: waiting for the client to come back
-    std::deque<replay_unit> replay_;
+    lazy_deque<replay_unit> replay_;
     std::size_t replay_bytes_ = 0;
     std::size_t batch_trackable_ = 0;
     std::int64_t sent_seq_ = 0;
