@@ -155,6 +155,22 @@ void hub_endpoint::deliver_each(const broadcast_each& b, std::uint8_t kind) {
         shared_bytes frame;
     };
     std::vector<keyed_frame> frames;  // a handful of distinct sets
+    // The records by group, once per broadcast: a connection then costs one set lookup per distinct
+    // group (a tick's ten batch updates share one), not one per record.
+    std::uint64_t ungrouped = 0;
+    std::vector<std::pair<const std::string*, std::uint64_t>> grouped;
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::string& g = b.records[i].group;
+        if (g.empty()) {
+            ungrouped |= std::uint64_t(1) << i;
+            continue;
+        }
+        auto it = std::find_if(grouped.begin(), grouped.end(), [&](const auto& e) { return *e.first == g; });
+        if (it == grouped.end()) it = grouped.insert(grouped.end(), {&g, 0});
+        it->second |= std::uint64_t(1) << i;
+    }
+    std::uint64_t unencodable = 0;  // records MessagePack could not carry
+    bool unencodable_known = false;
     for (auto& [id, c] : p.by_id) {
         if (!c->handshaken() || c->closing()) continue;
         const hub_protocol protocol = c->protocol();
@@ -164,13 +180,17 @@ void hub_endpoint::deliver_each(const broadcast_each& b, std::uint8_t kind) {
             for (std::size_t i = 0; i < n; ++i) p.transcode(b.records[i].record, local_msgpack[i]);
             msgpack = &local_msgpack;
         }
-        std::uint64_t mask = 0;
-        for (std::size_t i = 0; i < n; ++i) {
-            const auto& r = b.records[i];
-            if (!r.group.empty() && !c->groups().contains(r.group)) continue;
-            if (protocol == hub_protocol::messagepack && (*msgpack)[i].empty()) continue;  // could not be encoded
-            mask |= std::uint64_t(1) << i;
+        if (protocol == hub_protocol::messagepack && !unencodable_known) {
+            for (std::size_t i = 0; i < n; ++i)
+                if ((*msgpack)[i].empty()) unencodable |= std::uint64_t(1) << i;
+            unencodable_known = true;
         }
+        std::uint64_t mask = ungrouped;
+        if (!c->groups().empty()) {
+            for (const auto& [g, records] : grouped)
+                if (c->groups().contains(*g)) mask |= records;
+        }
+        if (protocol == hub_protocol::messagepack) mask &= ~unencodable;
         if (mask == 0) continue;
         auto it = std::find_if(frames.begin(), frames.end(),
                                [&](const keyed_frame& f) {
