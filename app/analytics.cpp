@@ -226,7 +226,10 @@ void analytics::tick(std::int64_t now, std::vector<metric_delta>& deltas) {
     pending_window_ |= snap.window_changed;
     pending_batches_.insert(pending_batches_.end(), snap.batches.begin(), snap.batches.end());
 
-    const bool due = now - last_broadcast_ms_ >= opts_.broadcast_interval.count();
+    // Broadcasts happen on ticks, and ticks wake a little late or early: measured strictly, a 10 ms
+    // interval on a 10 ms tick would skip every other tick (9.9 ms since the last one is not 10).
+    // Due once the interval minus half a tick has passed, so each interval gets the tick nearest it.
+    const bool due = now - last_broadcast_ms_ >= opts_.broadcast_interval.count() - opts_.tick.count() / 2;
     last_published_ = make_published(std::move(snap));
     if (cache_) {
         recent_.clear();

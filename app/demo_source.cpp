@@ -1,7 +1,7 @@
 #include "app/demo_source.hpp"
 
-#include <chrono>
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <iterator>
 
@@ -48,7 +48,8 @@ void demo_source::stop() {
 
 task<void> demo_source::run() {
     using namespace std::chrono;
-    constexpr auto round = milliseconds(20);
+    // A round per tick (at most 20 ms), so that every tick has news to broadcast.
+    const auto round = std::clamp<milliseconds>(engine_.options().tick, milliseconds(1), milliseconds(20));
     std::string body;
     double owed = 0;  // events due but not yet generated (fractions carry over)
     auto last = steady_clock::now();

@@ -54,6 +54,22 @@ describe('tallyhub-load against tallyhub (/hubs/metrics, demo source, broadcast 
     });
   }
 
+  it('broadcasts on every tick when the interval equals the tick (10 ms)', async () => {
+    const fast = await startServer({ cores: 1, testHub: false, dataDir: 'off',
+      args: ['--demo-rate', '5000', '--broadcast-interval', '10ms', '--tick', '10ms'] });
+    try {
+      const { code, lines, stderr } = await runLoad([fast.url('/hubs/metrics'), '-n', '20', '--warmup', '300ms',
+        '--duration', '2s']);
+      assert.equal(code, 0, stderr);
+      const m = lines.report.measure;
+      // 100 broadcasts a second to each connection; a strict throttle gave every other tick (50).
+      const perConnection = m.frames / 20 / m.seconds;
+      assert.ok(perConnection >= 80 && perConnection <= 105, `${perConnection.toFixed(1)} broadcasts/s per connection`);
+    } finally {
+      await fast.close();
+    }
+  });
+
   it('names the failures when the server refuses connections (--max-connections)', async () => {
     const small = await startServer({ cores: 1, testHub: false, dataDir: 'off', args: ['--max-connections', '20'] });
     try {
