@@ -74,6 +74,7 @@ void load_run::fail(load_conn& c, std::string reason) {
 
 task<int> load_run::run() {
     started_ = clock_type::now();
+    const double cpu_at_start = process_cpu_seconds();
     reactor& loop = reactor::current();
     loop.spawn(progress_line());
     workers_ = std::min(o_.concurrency, o_.connections);
@@ -89,6 +90,7 @@ task<int> load_run::run() {
     }
     connected_at_ = clock_type::now();
     connect_seconds_ = std::chrono::duration<double>(connected_at_ - started_).count();
+    connect_cpu_s_ = process_cpu_seconds() - cpu_at_start;
     fmt::print("connected {}\n", connected_json());
     std::fflush(stdout);
     if (!o_.raw) loop.spawn(keep_alive());
@@ -98,10 +100,14 @@ task<int> load_run::run() {
         stats_.measuring = true;
         measure_start_ = clock_type::now();
         const double cpu0 = process_cpu_seconds();
+        fmt::print("measuring {}\n", stats_.open);  // a script samples the server from here...
+        std::fflush(stdout);
         co_await io::sleep(o_.duration);
         stats_.measuring = false;
         measure_end_ = clock_type::now();
         measure_cpu_s_ = process_cpu_seconds() - cpu0;
+        fmt::print("measured {}\n", stats_.open);  // ...to here
+        std::fflush(stdout);
     }
     if (!stopping_ && o_.hold.count() > 0) {
         fmt::print("ready {}\n", stats_.open);

@@ -107,6 +107,7 @@ private:
     std::chrono::steady_clock::time_point started_, connected_at_, measure_start_, measure_end_;
     double measure_cpu_s_ = 0;
     double connect_seconds_ = 0;
+    double connect_cpu_s_ = 0;  // this process's CPU time while connecting
 };
 
 }  // namespace tallyhub::load

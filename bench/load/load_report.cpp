@@ -76,10 +76,12 @@ std::string load_run::connected_json() const {
     const auto& h = stats_.setup_us;
     return fmt::format(
         "{{\"requested\": {}, \"established\": {}, \"failed\": {}, \"failures\": {{{}}}, \"seconds\": {:.3f}, "
-        "\"per_second\": {:.0f}, \"setup_ms\": {{\"p50\": {:.2f}, \"p99\": {:.2f}, \"max\": {:.2f}}}}}",
+        "\"per_second\": {:.0f}, \"setup_ms\": {{\"p50\": {:.2f}, \"p99\": {:.2f}, \"max\": {:.2f}}}, "
+        "\"client_cpu_percent\": {:.1f}}}",
         o_.connections, stats_.established, stats_.failed, failures, connect_seconds_,
         rate(static_cast<double>(stats_.established), connect_seconds_), us_to_ms(h.percentile(0.50)),
-        us_to_ms(h.percentile(0.99)), us_to_ms(h.max()));
+        us_to_ms(h.percentile(0.99)), us_to_ms(h.max()),
+        connect_seconds_ > 0 ? 100.0 * connect_cpu_s_ / connect_seconds_ : 0.0);
 }
 
 std::string load_run::report_json() const {

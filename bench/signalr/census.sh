@@ -5,7 +5,7 @@
 # became live in between, grouped by allocation site, in bytes per connection. A diagnostic for the
 # figures of run.sh, not a benchmark (the census slows allocation down and inflates RSS).
 #
-# Environment: TALLYHUB_BIN (default build/cmake-release/tallyhub), CONNECT_LOAD_BIN (next to it),
+# Environment: TALLYHUB_BIN (default build/cmake-release/tallyhub), LOAD_BIN (tallyhub-load next to it),
 # CENSUS_CONNECTIONS (10000), CENSUS_BACKEND (uring), CENSUS_MODE (negotiate | skip-negotiation),
 # CENSUS_TOP (30 sites).
 set -euo pipefail
@@ -13,7 +13,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo_root=$(cd "$here/../.." && pwd)
 
 bin=${TALLYHUB_BIN:-$repo_root/build/cmake-release/tallyhub}
-load_bin=${CONNECT_LOAD_BIN:-$(dirname "$bin")/tallyhub-connect-load}
+load_bin=${LOAD_BIN:-$(dirname "$bin")/tallyhub-load}
 n=${CENSUS_CONNECTIONS:-10000}
 backend=${CENSUS_BACKEND:-uring}
 mode=${CENSUS_MODE:-negotiate}
@@ -22,7 +22,7 @@ for tool in g++ addr2line python3 taskset; do
   command -v "$tool" >/dev/null 2>&1 || { echo "bench/signalr/census: $tool is missing" >&2; exit 1; }
 done
 if [ ! -x "$bin" ] || [ ! -x "$load_bin" ]; then
-  "$repo_root/scripts/build.sh" cmake-release tallyhub tallyhub-connect-load
+  "$repo_root/scripts/build.sh" cmake-release tallyhub tallyhub-load
 fi
 
 tmp=$(mktemp -d /tmp/tallyhub-census.XXXXXX)
@@ -63,12 +63,13 @@ done
 grep -q '^tallyhub: ready$' "$tmp/server.out" || { cat "$tmp/server.out" "$tmp/server.err" >&2; exit 1; }
 url=$(sed -n 's|^tallyhub: listening on \(http://[^ ]*\)/ (http)$|\1|p' "$tmp/server.out")/hubs/test
 
-taskset -c 1 "$load_bin" --url "$url" --connections 200 "--$mode" </dev/null >"$tmp/warmup.out"
+mode_flag=(); [ "$mode" = skip-negotiation ] && mode_flag=(--skip-negotiation)
+taskset -c 1 "$load_bin" "$url" -n 200 "${mode_flag[@]}" --duration 0s --no-progress </dev/null >"$tmp/warmup.out"
 sleep 1
 census 0
 
 mkfifo "$tmp/hold"
-taskset -c 1 "$load_bin" --url "$url" --connections "$n" "--$mode" --hold 120 <"$tmp/hold" >"$tmp/load.out" &
+taskset -c 1 "$load_bin" "$url" -n "$n" "${mode_flag[@]}" --duration 0s --hold 120s --no-progress <"$tmp/hold" >"$tmp/load.out" &
 load_pid=$!
 exec 3>"$tmp/hold"
 for _ in $(seq 1 1200); do
