@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <coroutine>
+#include <string>
 
 #include "core/io_op.hpp"
 #include "core/reactor.hpp"
@@ -181,6 +182,31 @@ struct [[nodiscard]] stop_awaiter {
     }
 };
 inline stop_awaiter stop_stream(io_stream& s) { return {s}; }
+
+/// Like stop_stream, for a socket that moves to another core (net/handed_socket.hpp): the bytes this
+/// core received but nobody read yet are appended to `bytes` instead of dropped, and the result says
+/// whether the stream was still open (false: an end of stream or an error was queued).
+struct [[nodiscard]] detach_awaiter {
+    recv_stream& s;
+    std::string& bytes;
+    bool await_ready() {
+        reactor::current().backend().stream_stop(s);
+        return !s.armed_;
+    }
+    void await_suspend(std::coroutine_handle<> h) noexcept { s.stop_waiter_ = h; }
+    bool await_resume() {
+        auto& b = reactor::current().backend();
+        bool open = true;
+        while (s.has_pending()) {
+            stream_entry e = s.pop();
+            if (e.res > 0 && e.has_buffer) bytes.append(b.buffer_data(e.buffer_id), std::size_t(e.res));
+            else open = false;
+            if (e.has_buffer) b.release(e.buffer_id);
+        }
+        return open;
+    }
+};
+inline detach_awaiter detach_stream(recv_stream& s, std::string& bytes) { return {s, bytes}; }
 
 /// Asks a stream to stop without waiting (from a coroutine other than its owner). The owner's
 /// pending `next()` resolves with -ECANCELED once the kernel let go; the owner then awaits
