@@ -217,6 +217,31 @@ void connection::on_deadline() noexcept {
 
 void connection::stop_reading() noexcept { io::request_stop(stream_); }
 
+// The order matters: output first (a write in flight points into this core's queue), then the
+// receive stream (a multishot recv may still fill this core's buffers; detach_stream keeps those
+// bytes), then the backend forgets the fd, so nothing of this core refers to it when another core
+// registers it with its own backend.
+task<std::optional<handed_socket>> connection::detach(std::string input, std::chrono::milliseconds linger) {
+    if (!open() || timed_out_) co_return std::nullopt;
+    deadline_.cancel();
+    if (holding_) {
+        io::release_buffer(current_);
+        holding_ = false;
+    }
+    if (has_output()) {
+        set_deadline(reactor::current().now() + linger);
+        const bool sent = co_await drain();
+        deadline_.cancel();
+        if (!sent || timed_out_) co_return std::nullopt;
+    }
+    const bool still_open = co_await io::detach_stream(stream_, input);
+    if (!still_open || !open()) co_return std::nullopt;
+    out_.reset();
+    queued_ = 0;
+    reactor::current().backend().forget_fd(fd_);
+    co_return handed_socket(std::exchange(fd_, -1), std::move(input));
+}
+
 task<void> connection::close(std::chrono::milliseconds linger) {
     if (fd_ < 0) co_return;
     deadline_.cancel();

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -20,6 +21,7 @@
 #include "core/task.hpp"
 #include "core/timer_wheel.hpp"
 #include "core/shared_bytes.hpp"
+#include "net/handed_socket.hpp"
 
 namespace tallyhub::net {
 
@@ -81,6 +83,14 @@ public:
 
     /// Stops reading at once (a pending read() returns -ECANCELED). For drains and deadlines.
     void stop_reading() noexcept;
+
+    /// Lets go of the socket so that another core can serve it: waits (bounded by `linger`) for
+    /// queued output to leave, stops the receive stream, and returns the fd with `input` followed by
+    /// the bytes received but not read yet. The connection is closed afterwards (close() does
+    /// nothing). Nullopt when the socket failed or the peer already ended its stream: the
+    /// connection then still owns the fd and close() ends it as usual.
+    task<std::optional<handed_socket>> detach(std::string input,
+                                              std::chrono::milliseconds linger = std::chrono::milliseconds{2000});
 
     /// Flushes what is queued (bounded by `linger`), stops the receive stream, waits for the
     /// kernel to let go of every buffer, and closes the socket.
