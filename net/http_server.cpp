@@ -49,9 +49,11 @@ connection_header exchange::connection_for_response() const noexcept {
 }
 
 server::server(server_options opts, const routes* routes, const static_files* files)
-    : opts_(opts), routes_(routes), files_(files) {}
+    : opts_(opts), routes_(routes), files_(files) {
+    enlist(this);
+}
 
-server::~server() = default;
+server::~server() { delist(this); }
 
 void server::accept(int fd) {
     if (sessions_ >= opts_.max_connections || draining_) {

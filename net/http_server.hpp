@@ -15,6 +15,7 @@
 
 #include "core/task.hpp"
 #include "net/connection.hpp"
+#include "net/handed_socket.hpp"
 #include "net/http_parser.hpp"
 #include "net/http_request.hpp"
 #include "net/http_response.hpp"
@@ -24,6 +25,11 @@
 namespace tallyhub::http {
 
 class server;
+
+/// What the core that adopts a handed-off socket runs (see exchange::hand_off): it serves `conn`, a
+/// connection of that core, from `input` (the bytes read after the request), and the socket closes
+/// when it returns. It must not refer to the request, which stayed on the core that read it.
+using adopt_fn = std::function<task<void>(net::connection& conn, std::string input)>;
 
 /// One request being answered. Handlers write the response through it.
 class exchange {
@@ -54,6 +60,11 @@ public:
         takeover_ = std::move(session);
     }
     std::string take_input();
+    /// The handler cannot answer here: the state the request needs lives on `core` (a stateful
+    /// SignalR reconnect). Once the handler has returned, the socket moves to that core, and the
+    /// same service's server there (same routes) runs `fn` on it as if it had accepted it. Nothing
+    /// may be queued for this request here; `fn` answers it. See net/http_handoff.cpp.
+    void hand_off(unsigned core, adopt_fn fn);
     /// The session handed to upgrade(task), if any.
     task<void> take_takeover() noexcept { return std::move(takeover_); }
 
@@ -97,6 +108,12 @@ public:
 
     /// Takes a freshly accepted socket and serves it (spawned on this core).
     void accept(int fd);
+    /// Takes a socket another core handed over (exchange::hand_off) and runs `fn` on it; at the
+    /// connection limit or while draining it answers 503 and closes it instead.
+    void adopt(net::handed_socket s, adopt_fn fn);
+    /// This core's server for `r` (the servers of one service on every core share their routes),
+    /// or null when there is none (not started yet, or already destroyed at shutdown).
+    static server* on_this_core(const routes* r) noexcept;
     /// Stops reading new requests: idle connections close now, busy ones after their response.
     void begin_drain();
     bool draining() const noexcept { return draining_; }
@@ -111,6 +128,12 @@ private:
         task<void> takeover;
     };
     task<dispatch_outcome> dispatch(net::connection& c, request& req, std::string& input);
+    // net/http_handoff.cpp: the sending side, run as the session's takeover, and the receiving side.
+    task<void> send_away(net::connection& c, unsigned core, std::string input, adopt_fn fn);
+    task<void> adopted(net::handed_socket s, adopt_fn fn);
+    friend class exchange;
+    static void enlist(server* s);
+    static void delist(server* s) noexcept;
 
     server_options opts_;
     const routes* routes_;

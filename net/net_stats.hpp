@@ -20,6 +20,10 @@ struct net_counters {
     counter timeouts;               // header/idle/linger deadlines that ended a connection
     counter requests[6];            // by status class: [1]=1xx ... [5]=5xx, [0]=other
     counter parse_errors;
+    // Sockets moved between cores (net/http_handoff.cpp).
+    counter handoffs_out;     // handed to another core (counted on the sending core)
+    counter handoffs_in;      // adopted from another core (counted on the receiving core)
+    counter handoffs_failed;  // closed instead: the client left, or the target was stopping, draining or full
 };
 
 /// The process-wide table; created once before the reactors start (init_net_stats).
