@@ -82,6 +82,9 @@ void add_hub_metrics(const runtime& rt, prometheus_text& p) {
          &hc::slow_consumer_closes},
         {"tallyhub_signalr_conflated_frames_total", "counter", "KPI frames that replaced an unsent older one (slow clients), by hub.",
          &hc::conflated_frames},
+        {"tallyhub_signalr_stateful_resumes_total", "counter",
+         "Stateful-reconnect connections resumed by a new WebSocket (replay of unacknowledged messages), by hub.",
+         &hc::stateful_resumes},
     };
     for (const family& f : families) {
         p.family(f.name, f.type, f.help);
@@ -238,6 +241,14 @@ task<void> metrics(runtime* rt, http::exchange& ex) {
     p.sample("tallyhub_bytes_sent_total", stats.sum(&net::net_counters::bytes_out));
     p.family("tallyhub_output_dropped_total", "counter", "Sends refused because a connection's output passed its hard limit.");
     p.sample("tallyhub_output_dropped_total", stats.sum(&net::net_counters::sends_dropped));
+    p.family("tallyhub_socket_handoffs_total", "counter",
+             "Sockets handed to the core that serves their connection (a stateful WebSocket reconnect that landed on another core).");
+    p.sample("tallyhub_socket_handoffs_total", stats.sum(&net::net_counters::handoffs_out));
+    p.family("tallyhub_socket_handoffs_adopted_total", "counter", "Handed-off sockets taken over by their target core.");
+    p.sample("tallyhub_socket_handoffs_adopted_total", stats.sum(&net::net_counters::handoffs_in));
+    p.family("tallyhub_socket_handoffs_failed_total", "counter",
+             "Handoffs that closed the socket instead: the client left meanwhile, or the target core was stopping, draining or full.");
+    p.sample("tallyhub_socket_handoffs_failed_total", stats.sum(&net::net_counters::handoffs_failed));
     p.histogram_us("tallyhub_loop_lag_seconds", "How late reactor loops woke from a 100 ms sleep.", lag);
     add_hub_metrics(*rt, p);
     add_analytics_metrics(*rt, p);

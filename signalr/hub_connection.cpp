@@ -139,6 +139,7 @@ task<void> hub_connection::run(std::string input) {
             break;
         }
         // A new WebSocket takes over.
+        ep_.local().stats.stateful_resumes.add();
         parked_ = false;
         conn_ = std::exchange(next_conn_, nullptr);
         conn_owner_ = std::exchange(next_owner_, {});

@@ -183,15 +183,13 @@ task<void> hub_endpoint::connect(http::exchange& ex) {
         };
         ws_claim got = co_await smp::current().invoke_on(owner, std::move(take));
         if (got.status == 201) {
-            // Only the core serving the connection can take the socket over (sockets do not move
-            // between cores); elsewhere the client is told no, and its reconnect policy starts anew.
-            auto it = local().by_token.find(std::string(*token));
-            if (got.core != self || it == local().by_token.end() || !it->second->resumable()) {
-                ex.respond(404, text_plain, "No Connection with that ID\n");
-                co_return;
-            }
-            ex.respond_raw(101, verdict.response());
-            ex.upgrade(resume(ex.conn(), std::string(*token), ex.take_input()));
+            // The connection waits on core got.core with its replay buffer, groups and streams: the
+            // socket goes there (net/http_handoff.cpp; at once when it is this core) rather than
+            // the state coming here, and that core answers the upgrade.
+            ex.hand_off(got.core, [this, t = std::string(*token), accept = verdict.response()](
+                                      net::connection& conn, std::string input) {
+                return resume(conn, t, accept, std::move(input));
+            });
             co_return;
         }
         if (got.status == 404) {
@@ -232,11 +230,23 @@ task<void> hub_endpoint::serve(net::connection& conn, std::string id, std::strin
     }
 }
 
-// A stateful connection's later WebSocket: handed to the waiting hub connection, which serves it
-// from its own receive loop and resumes this task when it lets go of the socket.
-task<void> hub_endpoint::resume(net::connection& conn, std::string token, std::string input) {
-    auto it = local().by_token.find(token);
-    if (it == local().by_token.end()) co_return;
+// A stateful connection's later WebSocket, on the core that serves the connection (the socket may
+// have come from the core that read the request): handed to the waiting hub connection, which
+// serves it from its own receive loop and resumes this task when it lets go of the socket. The
+// connection may have ended since its owner core's links were read: then 404, as for a token
+// never seen, and the client's reconnect policy starts a new connection.
+task<void> hub_endpoint::resume(net::connection& conn, std::string token, std::string accept, std::string input) {
+    auto& p = local();
+    if (p.draining) {
+        conn.send(http::error_response(503, "server is shutting down", http::connection_header::close));
+        co_return;
+    }
+    auto it = p.by_token.find(token);
+    if (it == p.by_token.end() || !it->second->resumable()) {
+        conn.send(http::error_response(404, "No Connection with that ID", http::connection_header::close));
+        co_return;
+    }
+    conn.send(accept);
     co_await it->second->reattach(conn, std::move(input));
 }
 

@@ -20,7 +20,9 @@
 //
 // Tokens: negotiate stores the secret token on the core token_owner() names, whichever core
 // answered; the WebSocket request that presents it asks that core, so the two requests may land on
-// different cores (SO_REUSEPORT spreads them).
+// different cores (SO_REUSEPORT spreads them). A stateful connection stays on the core of its first
+// WebSocket; a reconnect that lands on another core has its socket handed to that core
+// (net/http_handoff.cpp), which resumes the connection as if it had accepted the socket itself.
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -94,6 +96,7 @@ struct hub_counters {
     counter timeouts;
     counter slow_consumer_closes;
     counter conflated_frames;  ///< superseding frames that replaced an unsent predecessor
+    counter stateful_resumes;  ///< stateful connections taken over by a new WebSocket (on this core)
     gauge connections;
     gauge json_connections;         ///< handshaken connections speaking JSON
     gauge messagepack_connections;  ///< handshaken connections speaking MessagePack
@@ -163,7 +166,7 @@ private:
     task<void> negotiate(http::exchange& ex);
     task<void> connect(http::exchange& ex);
     task<void> serve(net::connection& conn, std::string id, std::string token, bool stateful, std::string input);
-    task<void> resume(net::connection& conn, std::string token, std::string input);
+    task<void> resume(net::connection& conn, std::string token, std::string accept, std::string input);
     void drop_link(const std::string& token);
     void options_request(http::exchange& ex);
     // HTTP transports (hub_endpoint_http.cpp).
