@@ -114,6 +114,38 @@ for (const v of variants) {
   });
 }
 
+describe('many SSE and long-polling connections (--cores 2)', () => {
+  // Requests of one connection land on either core (SO_REUSEPORT picks per TCP connection): an SSE
+  // connection lives on the core of its GET, a long-polling one on its token's owner core, and the
+  // polls, POSTs and DELETEs that arrive elsewhere are forwarded there as messages.
+  let server;
+  const conns = [];
+  before(async () => { server = await startServer({ cores: 2 }); });
+  after(async () => { await stopAll(conns); await server?.close(); });
+  const range = (n) => Array.from({ length: n }, (_, i) => i);
+
+  for (const v of variants) {
+    it(`40 connections over ${v.name}: both cores serve, every invocation answered, every broadcast once and in order`,
+      { timeout: 120_000 }, async () => {
+        const list = await Promise.all(range(40).map(() => open(server.hubUrl, v)));
+        conns.push(...list.map((d) => d.connection));
+        const cores = await Promise.all(list.map((d) => d.connection.invoke('GetCore')));
+        assert.ok(cores.includes(0) && cores.includes(1), `connections by core: ${cores.join(',')}`);
+        const sums = await Promise.all(list.map((d, i) => Promise.all(range(10).map((k) => d.connection.invoke('Add', i, k)))));
+        sums.forEach((r, i) => assert.deepEqual(r, range(10).map((k) => i + k)));
+        await list[0].connection.invoke('BroadcastSequence', 50);
+        await Promise.all(list.map((d) => d.rec.received('Seq', 50, 20_000)));
+        for (const d of list) assert.deepEqual(d.rec.calls.Seq.map((a) => a[0]), range(50));
+        const transport = v.transport === HttpTransportType.ServerSentEvents ? 'sse' : 'longpolling';
+        const labels = { hub: '/hubs/test', transport, protocol: v.msgpack ? 'messagepack' : 'json' };
+        assert.equal(await server.metric('tallyhub_signalr_connections_by_protocol', labels), 40);
+        await stopAll(list.map((d) => d.connection));
+        await waitUntil(async () => (await server.metric('tallyhub_signalr_connections_by_protocol', labels)) === 0,
+          10_000, 'every connection closed');
+      });
+  }
+});
+
 describe('MetricsHub over SSE and long polling (--demo-rate 400 --broadcast-interval 200ms)', () => {
   let server;
   const conns = [];
