@@ -8,7 +8,8 @@
 //   2. the client's trackable messages are counted too; a 1 s sweep Acks the highest one processed.
 //   3. the WebSocket drops without a Close: the connection parks. Hub state, groups, streams and
 //      the registry entry stay; output is numbered and kept as before, and nothing is written.
-//   4. a WebSocket with the same token (on this core) takes over: the server writes Sequence{first
+//   4. a WebSocket with the same token takes over (on this core: one that landed on another core
+//      had its socket handed here, hub_endpoint::resume): the server writes Sequence{first
 //      buffered id} and replays the buffer in order; the client's Sequence sets the id of its next
 //      message, and ids already processed are dropped as duplicates.
 //   5. no WebSocket within reconnect_grace: the connection ends (OnDisconnected runs).
