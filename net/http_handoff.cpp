@@ -84,7 +84,7 @@ task<void> server::send_away(net::connection& c, unsigned core, std::string inpu
 }
 
 void server::adopt(net::handed_socket s, adopt_fn fn) {
-    if (live_.size() >= opts_.max_connections || draining_) {
+    if (sessions_ >= opts_.max_connections || draining_) {
         // As accept() does: say why at once, then close (the handed_socket does).
         net::local_stats().handoffs_failed.add();
         if (!draining_) net::local_stats().connections_rejected.add();
@@ -94,6 +94,7 @@ void server::adopt(net::handed_socket s, adopt_fn fn) {
         return;
     }
     net::local_stats().handoffs_in.add();
+    ++sessions_;  // counted from here, as accept() counts its sessions
     reactor::current().spawn(adopted(std::move(s), std::move(fn)));
 }
 
@@ -101,11 +102,10 @@ void server::adopt(net::handed_socket s, adopt_fn fn) {
 task<void> server::adopted(net::handed_socket s, adopt_fn fn) {
     net::connection c(s.release(), opts_.output);
     net::local_stats().connections_open.add(1);
-    live_.insert(&c);
     co_await fn(c, s.take_input());
-    live_.erase(&c);
     co_await c.close();
     net::local_stats().connections_open.sub(1);
+    --sessions_;
 }
 
 }  // namespace tallyhub::http
