@@ -162,6 +162,7 @@ event frame_parser::read_control_payload() {
         return finish_control({p, n});
     }
     std::size_t take = std::size_t(std::min<std::uint64_t>(in_left_, remaining_));
+    control_.resize(control_have_ + take);  // a control frame split across reads: rare, so not inline
     consume_masked(control_.data() + control_have_, take);
     control_have_ = std::uint8_t(control_have_ + take);
     if (remaining_ > 0) return {};

@@ -116,7 +116,7 @@ private:
     opcode message_op_ = opcode::text;
     bool release_message_ = false;  // message_ was handed out; clear it on the next call
     std::string message_;
-    std::array<char, max_control_payload> control_{};
+    std::string control_;  // a control payload split across reads (a string: no 125 bytes per idle parser)
     std::uint8_t control_have_ = 0;
 
     event error_;
