@@ -10,11 +10,14 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lib/server.mjs';
+import { MessagePackHubProtocol } from '@microsoft/signalr-protocol-msgpack';
 import { Recorder, stopAll, withTimeout, signalR } from './lib/hub.mjs';
 
-function build(url) {
-  return new signalR.HubConnectionBuilder()
-    .withUrl(url, { transport: signalR.HttpTransportType.WebSockets })
+function build(url, protocol = 'json') {
+  const b = new signalR.HubConnectionBuilder()
+    .withUrl(url, { transport: signalR.HttpTransportType.WebSockets });
+  if (protocol === 'messagepack') b.withHubProtocol(new MessagePackHubProtocol());
+  return b
     .withStatefulReconnect()
     .withAutomaticReconnect([0, 500, 1000])
     .configureLogging(signalR.LogLevel.None)
@@ -24,8 +27,8 @@ function build(url) {
 const range = (n) => Array.from({ length: n }, (_, i) => i);
 
 /** Starts a stateful connection to the test hub, with a Recorder, once Welcome arrived. */
-async function open(server, list) {
-  const connection = build(server.hubUrl);
+async function open(server, list, protocol = 'json') {
+  const connection = build(server.hubUrl, protocol);
   list.push(connection);
   const rec = new Recorder(connection);
   await withTimeout(connection.start(), 10_000, 'start');
@@ -61,10 +64,13 @@ describe('stateful reconnect (--cores 2)', () => {
     assert.equal(plain.useStatefulReconnect, undefined);
   });
 
-  it('1,000 messages in flight across a server-side drop: each exactly once, in order, same connection',
+  for (const protocol of ['json', 'messagepack']) {
+  it(`1,000 messages in flight across a server-side drop: each exactly once, in order, same connection (${protocol})`,
     { timeout: 60_000 }, async () => {
       await start();
-      const c = await open(server, live);
+      const c = await open(server, live, protocol);
+      assert.ok(await server.metric('tallyhub_signalr_connections_by_protocol',
+        { hub: '/hubs/test', transport: 'websockets', protocol }) >= 1, `a ${protocol} connection`);
       assert.equal(await c.connection.invoke('GetConnectionId'), c.id);
 
       // The messages are queued on the socket in one turn, then the socket is cut under them.
@@ -84,6 +90,7 @@ describe('stateful reconnect (--cores 2)', () => {
       assert.deepEqual(c.rec.calls.Seq.slice(1000).map((a) => a[0]), range(1000));
       await assertSameConnection(c);
     });
+  }
 
   it('30 drops on each of 3 connections: every message exactly once and in order; reconnects on the other core are handed over',
     { timeout: 180_000 }, async () => {
