@@ -3,10 +3,22 @@
 // core 0 (DESIGN §6: "the commit records processed message ids, so a redelivered message is
 // recognised and not counted twice"). Bounded in time and in count: past --dedup-max-keys the
 // oldest keys go first, and a redelivery of one of those would be counted again (logged).
+//
+// Every delivery of a durable run passes through insert() on core 0, so this is on the ingest path
+// at a million and more keys a second. A node-based std::unordered_set spent a third of core 0's
+// time there (one allocation and a few cache misses a key, twice once the window is full and each
+// insert also evicts). The layout instead:
+//   - a ring of {key, time} in insertion order, max_keys long: the eviction and expiry order, and
+//     what snapshots write;
+//   - an open-addressing index (linear probing, load at most 1/2) of 4-byte ring positions, keyed
+//     by the digest's low bits (the key is already a uniform hash), with backward-shift deletion, so
+//     removing the oldest key leaves no tombstones.
+// Both are allocated once, for max_keys, from zeroed memory the kernel maps on first touch: a
+// window holding few keys costs little resident memory.
 
 #include <cstdint>
-#include <deque>
-#include <unordered_set>
+#include <cstdlib>
+#include <memory>
 
 #include "app/dedup_key.hpp"
 
@@ -14,33 +26,48 @@ namespace tallyhub::app {
 
 class dedup_window {
 public:
-    /// The bucket table is sized for `max_keys` at once (8 bytes a key: 16 MB at the default 2 M), so
-    /// a growing window never rehashes on core 0 in the middle of a tick (a third of its ingest time).
-    dedup_window(std::int64_t window_ms, std::size_t max_keys) : window_ms_(window_ms), max_keys_(max_keys) {
-        keys_.reserve(max_keys_);
-    }
+    dedup_window(std::int64_t window_ms, std::size_t max_keys);
 
     /// True if `key` was inserted and has not expired.
-    bool contains(const dedup_key& key) const { return keys_.contains(key); }
+    bool contains(const dedup_key& key) const noexcept { return find_slot(key) != npos; }
     /// Records `key` as counted at `at_ms`; false if it was already there.
     bool insert(const dedup_key& key, std::int64_t at_ms);
     /// Forgets keys older than the window at `now_ms`.
     void expire(std::int64_t now_ms);
 
-    std::size_t size() const noexcept { return keys_.size(); }
+    std::size_t size() const noexcept { return size_; }
     std::uint64_t evicted() const noexcept { return evicted_; }  ///< dropped early by the count limit
 
     /// Every key with its time, oldest first (for snapshots).
     template <typename Fn>
     void for_each(Fn&& fn) const {
-        for (const auto& [at, key] : order_) fn(key, at);
+        for (std::size_t i = 0; i < size_; ++i) {
+            const entry& e = ring_[(head_ + i) % capacity_];
+            fn(e.key, e.at_ms);
+        }
     }
 
 private:
+    struct entry {
+        dedup_key key;
+        std::int64_t at_ms;
+    };
+    struct free_deleter {
+        void operator()(void* p) const noexcept { std::free(p); }
+    };
+    static constexpr std::size_t npos = ~std::size_t(0);
+
+    std::size_t home(const dedup_key& k) const noexcept { return std::size_t(k.lo) & mask_; }
+    std::size_t find_slot(const dedup_key& k) const noexcept;  // index slot holding k, or npos
+    void erase_oldest() noexcept;
+
     std::int64_t window_ms_;
-    std::size_t max_keys_;
-    std::deque<std::pair<std::int64_t, dedup_key>> order_;  // insertion (time) order
-    std::unordered_set<dedup_key, dedup_key_hash> keys_;
+    std::size_t capacity_;  // ring length: max_keys
+    std::unique_ptr<entry[], free_deleter> ring_;
+    std::size_t head_ = 0;  // oldest entry
+    std::size_t size_ = 0;
+    std::unique_ptr<std::uint32_t[], free_deleter> index_;  // ring position + 1; 0 = empty
+    std::size_t mask_;                                      // index length - 1 (a power of two)
     std::uint64_t evicted_ = 0;
 };
 
