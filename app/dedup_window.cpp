@@ -1,28 +1,33 @@
 #include "app/dedup_window.hpp"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <bit>
 #include <new>
 
 namespace tallyhub::app {
 
-namespace {
-
-// calloc: zero pages the kernel maps on first touch, so a large, mostly empty window stays small.
 template <typename T>
-T* zeroed(std::size_t n) {
-    void* p = std::calloc(n, sizeof(T));
-    if (!p) throw std::bad_alloc();
-    return static_cast<T*>(p);
+dedup_window::mapped_array<T>::mapped_array(std::size_t n) : bytes_(std::max<std::size_t>(n, 1) * sizeof(T)) {
+    void* p = ::mmap(nullptr, bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) throw std::bad_alloc();
+    p_ = static_cast<T*>(p);
 }
 
-}  // namespace
+template <typename T>
+dedup_window::mapped_array<T>::~mapped_array() {
+    ::munmap(p_, bytes_);
+}
+
+template class dedup_window::mapped_array<dedup_window::entry>;
+template class dedup_window::mapped_array<std::uint32_t>;
 
 dedup_window::dedup_window(std::int64_t window_ms, std::size_t max_keys)
     : window_ms_(window_ms),
       capacity_(std::max<std::size_t>(max_keys, 1)),
-      ring_(zeroed<entry>(capacity_)),
-      index_(zeroed<std::uint32_t>(std::bit_ceil(capacity_ * 2))),
+      ring_(capacity_),
+      index_(std::bit_ceil(capacity_ * 2)),
       mask_(std::bit_ceil(capacity_ * 2) - 1) {}
 
 std::size_t dedup_window::find_slot(const dedup_key& k) const noexcept {

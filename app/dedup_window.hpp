@@ -13,12 +13,10 @@
 //   - an open-addressing index (linear probing, load at most 1/2) of 4-byte ring positions, keyed
 //     by the digest's low bits (the key is already a uniform hash), with backward-shift deletion, so
 //     removing the oldest key leaves no tombstones.
-// Both are allocated once, for max_keys, from zeroed memory the kernel maps on first touch: a
-// window holding few keys costs little resident memory.
+// Both are mapped once, for max_keys, as zero pages the kernel provides on first touch: a window
+// holding few keys costs little resident memory.
 
 #include <cstdint>
-#include <cstdlib>
-#include <memory>
 
 #include "app/dedup_key.hpp"
 
@@ -52,8 +50,20 @@ private:
         dedup_key key;
         std::int64_t at_ms;
     };
-    struct free_deleter {
-        void operator()(void* p) const noexcept { std::free(p); }
+    // An anonymous private mapping: zero pages the kernel provides on first touch. (calloc through
+    // the allocator may write the zeros itself, making every page of a 64 MB window resident.)
+    template <typename T>
+    class mapped_array {
+    public:
+        explicit mapped_array(std::size_t n);
+        ~mapped_array();
+        mapped_array(const mapped_array&) = delete;
+        mapped_array& operator=(const mapped_array&) = delete;
+        T& operator[](std::size_t i) noexcept { return p_[i]; }
+        const T& operator[](std::size_t i) const noexcept { return p_[i]; }
+    private:
+        T* p_;
+        std::size_t bytes_;
     };
     static constexpr std::size_t npos = ~std::size_t(0);
 
@@ -63,10 +73,10 @@ private:
 
     std::int64_t window_ms_;
     std::size_t capacity_;  // ring length: max_keys
-    std::unique_ptr<entry[], free_deleter> ring_;
+    mapped_array<entry> ring_;
     std::size_t head_ = 0;  // oldest entry
     std::size_t size_ = 0;
-    std::unique_ptr<std::uint32_t[], free_deleter> index_;  // ring position + 1; 0 = empty
+    mapped_array<std::uint32_t> index_;  // ring position + 1; 0 = empty
     std::size_t mask_;                                      // index length - 1 (a power of two)
     std::uint64_t evicted_ = 0;
 };

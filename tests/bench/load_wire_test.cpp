@@ -79,7 +79,8 @@ TEST(load_wire, switching_protocols_head) {
         "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
         "sec-websocket-accept:  s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n";
     EXPECT_FALSE(parse_response_head(std::string_view(head).substr(0, head.size() - 1)));
-    auto h = parse_response_head(head + "\x81\x02{}");
+    const std::string wire = head + "\x81\x02{}";  // the head's views point into these bytes
+    auto h = parse_response_head(wire);
     ASSERT_TRUE(h);
     EXPECT_EQ(h->status, 101);
     EXPECT_EQ(h->head_size, head.size());
