@@ -28,7 +28,7 @@ export TALLYHUB_BIN=${TALLYHUB_BIN:-$repo_root/build/cmake-release/tallyhub}
 if [ "$mode" = --browser ]; then
   say "testing the dashboard in headless Chromium (node --test web/test/*.e2e.mjs)"
   (cd "$web" && TALLYHUB_BROWSER_REQUIRED=1 node --test --test-concurrency=1 \
-      --test-timeout="$node_test_timeout_ms" --test-force-exit \
+      --test-timeout="$node_test_timeout_ms" \
       --test-reporter=spec --test-reporter-destination=stdout \
       --test-reporter=tap --test-reporter-destination="$tap" test/*.e2e.mjs) || rc=1
 else
@@ -39,7 +39,7 @@ else
   say "type-checking the dashboard (tsc --noEmit)"
   (cd "$web" && node_modules/.bin/tsc --noEmit -p tsconfig.json) || { echo "error: tsc --noEmit failed" >&2; rc=1; }
   say "testing the dashboard (node --test web/test)"
-  (cd "$web" && node --test --test-timeout="$node_test_timeout_ms" --test-force-exit \
+  (cd "$web" && node --test --test-timeout="$node_test_timeout_ms" \
       --test-reporter=spec --test-reporter-destination=stdout \
       --test-reporter=tap --test-reporter-destination="$tap" test/*.test.mjs) || rc=1
 fi
