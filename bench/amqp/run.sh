@@ -14,40 +14,17 @@
 # BENCH_OUT (bench/results/amqp-ingest.json), BENCH_RMQ_EVENTS (200000), BENCH_RMQ_CREDIT (5000).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-repo_root=$(cd "$here/../.." && pwd)
+source "$here/../lib.sh"
+bench_init amqp
+trap 'pg_stop; bench_cleanup; rm -rf ${pgdir:+"$pgdir"}' EXIT
 
-bin=${TALLYHUB_BIN:-$repo_root/build/cmake-release/tallyhub}
-send_bin=${SEND_BIN:-$(dirname "$bin")/tallyhub-send}
+send_bin=${SEND_BIN:-$(dirname "$tallyhub_bin")/tallyhub-send}
 events=${BENCH_EVENTS:-2000000}
 runs=${BENCH_RUNS:-3}
 credits=${BENCH_CREDITS-1000 200000}
 stores=${BENCH_STORES:-off journal postgres}
 out_json=${BENCH_OUT:-$repo_root/bench/results/amqp-ingest.json}
-
-command -v taskset >/dev/null 2>&1 || { echo "bench/amqp: taskset is missing; run 'make bench'" >&2; exit 1; }
-if [ ! -x "$bin" ] || [ ! -x "$send_bin" ]; then
-  "$repo_root/scripts/build.sh" cmake-release tallyhub tallyhub-send
-fi
-server_cpu=0
-client_cpu=1
-[ "$(nproc)" -ge 2 ] || { client_cpu=0; echo "bench/amqp: one core only: the producer shares it with the server" >&2; }
-load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
-
-tmp=$(mktemp -d /tmp/tallyhub-bench-amqp.XXXXXX)
-server_pid=
-cleanup() { stop_server; pg_stop; rm -rf "$tmp" ${pgdir:+"$pgdir"}; }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-stop_server() {
-  [ -n "$server_pid" ] || return 0
-  kill -TERM "$server_pid" 2>/dev/null || true
-  for _ in $(seq 1 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$server_pid" 2>/dev/null || true
-  wait "$server_pid" 2>/dev/null || true
-  server_pid=
-}
+need_binaries tallyhub tallyhub-send
 
 # A throwaway PostgreSQL 15 cluster for the postgres store: initdb into a temporary directory (as the postgres user
 # when we are root), on a free loopback port, fsync and synchronous commit on (its defaults), pinned
@@ -81,40 +58,30 @@ pg_stop() {
   pg_pid=
 }
 
-# start_tallyhub CREDIT STORE: sets server_pid, amqp_port, admin_port. STORE off: --data-dir off (totals
-# in memory, no dedup); journal: the journal in a temporary --data-dir (fsync tick) and the dedup window;
-# postgres: --postgres on a fresh database of the throwaway cluster, and the dedup window.
-start_tallyhub() {
-  local out=$tmp/tallyhub.out store_args=(--data-dir "$tmp/data")
+# start_ingest CREDIT STORE: tallyhub with its AMQP listener (lib.sh's start_tallyhub); sets amqp_port.
+# STORE off: --data-dir off (totals in memory, no dedup); journal: the journal in a temporary
+# --data-dir (fsync tick) and the dedup window; postgres: --postgres on a fresh database of the
+# throwaway cluster, and the dedup window.
+start_ingest() {
+  local store_args=(--data-dir "$tmp/data")
   [ "$2" = off ] && store_args=(--data-dir off --dedup-window 0s)
   if [ "$2" = postgres ]; then
     pg_sql postgres 'drop database if exists bench' >/dev/null && pg_sql postgres 'create database bench' >/dev/null || return 1
     store_args=(--data-dir off --postgres "postgresql://postgres@127.0.0.1:$pg_port/bench")
   fi
-  taskset -c "$server_cpu" "$bin" --cores 1 --http 127.0.0.1:0 --admin 127.0.0.1:0 --amqp-listen 127.0.0.1:0 \
-    --amqp-credit "$1" "${store_args[@]}" --drain-timeout 2s >"$out" 2>"$tmp/tallyhub.err" &
-  server_pid=$!
-  for _ in $(seq 1 100); do
-    grep -q '^tallyhub: ready$' "$out" 2>/dev/null && break
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  grep -q '^tallyhub: ready$' "$out" 2>/dev/null || { cat "$out" "$tmp/tallyhub.err" >&2; return 1; }
-  amqp_port=$(sed -n 's|^tallyhub: listening on amqp://[^ ]*:\([0-9]*\)/ (amqp)$|\1|p' "$out")
-  admin_port=$(sed -n 's|^tallyhub: listening on http://[^ ]*:\([0-9]*\)/ (admin)$|\1|p' "$out")
+  start_tallyhub tallyhub --cores 1 --amqp-listen 127.0.0.1:0 --amqp-credit "$1" "${store_args[@]}" || return 1
+  amqp_port=$(sed -n 's|^tallyhub: listening on amqp://[^ ]*:\([0-9]*\)/ (amqp)$|\1|p' "$server_out")
 }
 
-cpu_ns() { cat "/proc/$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%.0f", s}'; }
 json_num() { sed -n "s/.*\"$2\":\([0-9.]*\).*/\1/p" <<<"$1"; }
-applied() { curl -s "http://127.0.0.1:$admin_port/metrics" | awk '$1 == "tallyhub_events_applied_total{type=\"OrderCreated\"}" {print $2}'; }
+applied() { curl -s "$admin_url/metrics" | awk '$1 == "tallyhub_events_applied_total{type=\"OrderCreated\"}" {print $2}'; }
 # commit_pct Q: the Q quantile (0.5, 0.99) of the durable commit of one tick, in ms, from the
 # tallyhub_commit_latency_seconds summary on /metrics ("-" without a durable store).
 commit_pct() {
-  curl -s "http://127.0.0.1:$admin_port/metrics" | awk -v q="$1" '
+  curl -s "$admin_url/metrics" | awk -v q="$1" '
     $1 == "tallyhub_commit_latency_seconds{quantile=\"" q "\"}" { printf "%.1f", $2 * 1000; found = 1 }
     END { if (!found) print "-" }'
 }
-median() { tr ' ' '\n' | sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 
 case " $stores " in *" postgres "*) pg_start || exit 1 ;; esac
 
@@ -127,7 +94,7 @@ for credit in $credits; do
   for mode in unsettled settled; do
     rates=() cpus=() p50s=() p99s=()
     for run in $(seq 1 "$runs"); do
-      start_tallyhub "$credit" "$store"
+      start_ingest "$credit" "$store" || exit 1
       flag=; [ "$mode" = settled ] && flag=--settled
       c0=$(cpu_ns "$server_pid")
       summary=$(taskset -c "$client_cpu" "$send_bin" "amqp://127.0.0.1:$amqp_port/events" --orders "$n" $flag --json \
@@ -145,10 +112,10 @@ for credit in $credits; do
       stop_server
       rm -rf "$tmp/data"
     done
-    med=$(echo "${rates[*]}" | median)
+    med=$(printf "%s\n" "${rates[@]}" | median)
     lo=$(echo "${rates[*]}" | tr ' ' '\n' | sort -n | head -1)
     hi=$(echo "${rates[*]}" | tr ' ' '\n' | sort -n | tail -1)
-    cpu=$(echo "${cpus[*]}" | median)
+    cpu=$(printf "%s\n" "${cpus[@]}" | median)
     printf '%-8s %-8s %-10s %10s %12s %16s %9s%%  commit p50/p99 ms %s/%s\n' "$credit" "$store" "$mode" "$n" "$med" "$lo-$hi" \
       "$cpu" "${p50s[-1]}" "${p99s[-1]}"
     results+=("{\"credit\": $credit, \"store\": \"$store\", \"mode\": \"$mode\", \"events\": $n, \"runs\": $runs, \"events_per_s_median\": $med, \"min\": $lo, \"max\": $hi, \"server_cpu_pct_median\": $cpu, \"commit_ms_p50_last_run\": \"${p50s[-1]}\", \"commit_ms_p99_last_run\": \"${p99s[-1]}\", \"rates\": [$(IFS=,; echo "${rates[*]}")]}")
@@ -161,7 +128,7 @@ rabbit=()
 if [ "${BENCH_RABBITMQ:-1}" = 1 ] && [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] && command -v node >/dev/null 2>&1; then
   printf '\n%-28s %14s %14s\n' "through RabbitMQ (${BENCH_RMQ_EVENTS:-200000} events)" "RabbitMQ pub/s" "tallyhub cons/s"
   for run in $(seq 1 "$runs"); do
-    line=$(cd "$here" && TALLYHUB_BIN=$bin node rabbitmq.mjs)
+    line=$(cd "$here" && TALLYHUB_BIN=$tallyhub_bin node rabbitmq.mjs)
     rabbit+=("$line")
     printf '%-28s %14s %14s\n' "run $run" "$(json_num "$line" rabbitmq_publish_per_s)" "$(json_num "$line" tallyhub_consume_per_s)"
   done
