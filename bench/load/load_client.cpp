@@ -41,8 +41,7 @@ std::int64_t unix_ms_now() {
 load_run::load_run(load_options o) : o_(std::move(o)) { conns_.resize(o_.connections); }
 load_run::~load_run() = default;
 
-void load_run::fail(load_conn& c, std::string reason) {
-    (void)c;
+void load_run::fail(std::string reason) {
     ++stats_.failed;
     ++stats_.failures[std::move(reason)];
 }
@@ -116,7 +115,7 @@ task<void> load_run::open_one(std::size_t index) {
     const auto t0 = clock_type::now();
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
-        fail(c, fmt::format("socket: {}", std::strerror(errno)));
+        fail(fmt::format("socket: {}", std::strerror(errno)));
         conns_[index].reset();
         co_return;
     }
@@ -129,7 +128,7 @@ task<void> load_run::open_one(std::size_t index) {
         src.sin_family = AF_INET;
         src.sin_addr = o_.sources[index % o_.sources.size()];
         if (::bind(fd, reinterpret_cast<const sockaddr*>(&src), sizeof src) != 0) {
-            fail(c, fmt::format("bind: {}", std::strerror(errno)));
+            fail(fmt::format("bind: {}", std::strerror(errno)));
             ::close(fd);
             conns_[index].reset();
             co_return;
@@ -138,7 +137,7 @@ task<void> load_run::open_one(std::size_t index) {
     const int32_t rc = co_await io::connect(fd, reinterpret_cast<const sockaddr*>(&o_.target), sizeof o_.target)
                            .timeout(o_.setup_timeout);
     if (rc < 0) {
-        fail(c, fmt::format("connect: {}", std::strerror(-rc)));
+        fail(fmt::format("connect: {}", std::strerror(-rc)));
         ::close(fd);
         conns_[index].reset();
         co_return;
@@ -148,7 +147,7 @@ task<void> load_run::open_one(std::size_t index) {
     const bool ok = co_await setup(c);
     c.conn->clear_deadline();
     if (!ok || stopping_) {
-        if (ok) fail(c, "connect-timeout");
+        if (ok) fail("connect-timeout");
         co_await c.conn->close(0ms);
         conns_[index].reset();
         co_return;

@@ -90,7 +90,7 @@ private:
     task<void> keep_alive();
     task<void> progress_line();
     task<void> close_all();
-    void fail(load_conn& c, std::string reason);
+    void fail(std::string reason);  // counts a connection that did not come up, by reason
     void consume(load_conn& c, std::string_view bytes);
     void on_message(load_conn& c, std::string_view payload);
     std::string report_json() const;

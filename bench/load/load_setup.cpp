@@ -38,7 +38,7 @@ std::string percent_encode(std::string_view s) {
 // SignalR handshake. False, with the failure counted, when any step fails.
 task<bool> load_run::setup(load_conn& c) {
     net::connection& conn = *c.conn;
-    const std::string host = o_.host;
+    const std::string& host = o_.host;
     std::string query;
     // Reads until a whole response head (and `body` bytes of content) is in c.in.
     auto read_response = [](load_run* self, load_conn* lc, bool with_body) -> task<std::optional<response_head>> {
@@ -47,7 +47,7 @@ task<bool> load_run::setup(load_conn& c) {
             if (h && (!with_body || lc->in.size() >= h->head_size + h->content_length)) co_return h;
             net::read_result r = co_await lc->conn->read();
             if (r.status <= 0) {
-                self->fail(*lc, r.status == 0 ? "closed during setup"
+                self->fail(r.status == 0 ? "closed during setup"
                                               : (lc->conn->timed_out() ? "setup-timeout"
                                                                         : fmt::format("read: {}", std::strerror(-r.status))));
                 co_return std::nullopt;
@@ -62,12 +62,12 @@ task<bool> load_run::setup(load_conn& c) {
         auto h = co_await read_response(this, &c, true);
         if (!h) co_return false;
         if (h->status != 200) {
-            fail(c, fmt::format("negotiate: HTTP {}", h->status));
+            fail(fmt::format("negotiate: HTTP {}", h->status));
             co_return false;
         }
         auto token = negotiate_token(std::string_view(c.in).substr(h->head_size, h->content_length));
         if (!token) {
-            fail(c, "negotiate: no connectionToken");
+            fail("negotiate: no connectionToken");
             co_return false;
         }
         c.in.erase(0, h->head_size + h->content_length);
@@ -81,12 +81,12 @@ task<bool> load_run::setup(load_conn& c) {
     auto h = co_await read_response(this, &c, false);
     if (!h) co_return false;
     if (h->status != 101) {
-        fail(c, fmt::format("upgrade: HTTP {}", h->status));
+        fail(fmt::format("upgrade: HTTP {}", h->status));
         co_return false;
     }
     const auto accept = ws::compute_accept_key(key);
     if (h->accept_key != std::string_view(accept.data(), accept.size())) {
-        fail(c, "upgrade: wrong Sec-WebSocket-Accept");
+        fail("upgrade: wrong Sec-WebSocket-Accept");
         co_return false;
     }
     c.in.erase(0, h->head_size);
@@ -102,18 +102,18 @@ task<bool> load_run::setup(load_conn& c) {
         server_frame f;
         const frame_status st = next_server_frame(c.in, f, max_payload);
         if (st == frame_status::invalid) {
-            fail(c, "handshake: invalid frame");
+            fail("handshake: invalid frame");
             co_return false;
         }
         if (st == frame_status::complete) {
             // The handshake reply is JSON text; with MessagePack it comes in a binary frame.
             if ((f.op != ws::opcode::text && f.op != ws::opcode::binary) || f.payload.find('\x1e') == std::string_view::npos) {
-                fail(c, "handshake: unexpected frame");
+                fail("handshake: unexpected frame");
                 co_return false;
             }
             const std::string_view reply = f.payload.substr(0, f.payload.find('\x1e'));
             if (reply.find("\"error\"") != std::string_view::npos) {
-                fail(c, fmt::format("handshake: {}", reply.substr(0, 120)));
+                fail(fmt::format("handshake: {}", reply.substr(0, 120)));
                 co_return false;
             }
             // Anything after the handshake reply in the same frame is a hub message (JSON only).
@@ -124,7 +124,7 @@ task<bool> load_run::setup(load_conn& c) {
         }
         net::read_result r = co_await conn.read();
         if (r.status <= 0) {
-            fail(c, r.status == 0 ? "closed during handshake" : (conn.timed_out() ? "setup-timeout" : "handshake read"));
+            fail(r.status == 0 ? "closed during handshake" : (conn.timed_out() ? "setup-timeout" : "handshake read"));
             co_return false;
         }
         c.in.append(r.bytes);
