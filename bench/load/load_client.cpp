@@ -270,7 +270,7 @@ void load_run::on_message(load_conn& c, std::string_view payload) {
         }
         used = *n;
     } else {
-        used = for_each_json_record(in, count);
+        used = for_each_json_record(in, count, [&] { return !stamp.has_value(); });
     }
     if (in.data() == c.records.data()) c.records.erase(0, used);
     else if (used < in.size()) c.records.assign(in.substr(used));

@@ -140,7 +140,7 @@ frame_status next_server_frame(std::string_view in, server_frame& f, std::size_t
     return frame_status::complete;
 }
 
-hub_record scan_json_record(std::string_view json) {
+hub_record scan_json_record(std::string_view json, bool with_time) {
     hub_record r;
     auto at = json.find("\"type\""sv);
     if (at != std::string_view::npos) {
@@ -148,6 +148,7 @@ hub_record scan_json_record(std::string_view json) {
         while (!rest.empty() && (rest.front() == ' ' || rest.front() == ':')) rest.remove_prefix(1);
         std::from_chars(rest.data(), rest.data() + rest.size(), r.type);
     }
+    if (!with_time) return r;
     if (auto t = json_string_field(json, "\"Timestamp\""sv)) r.timestamp_ms = parse_time(*t);
     return r;
 }

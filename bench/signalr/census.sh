@@ -7,7 +7,7 @@
 #
 # Environment: TALLYHUB_BIN (default build/cmake-release/tallyhub), LOAD_BIN (tallyhub-load next to it),
 # CENSUS_CONNECTIONS (10000), CENSUS_BACKEND (uring), CENSUS_MODE (negotiate | skip-negotiation),
-# CENSUS_TOP (30 sites).
+# CENSUS_TOP (30 sites), CENSUS_HUB (test | metrics: the dashboards' hub, which joins three groups).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo_root=$(cd "$here/../.." && pwd)
@@ -18,6 +18,7 @@ n=${CENSUS_CONNECTIONS:-10000}
 backend=${CENSUS_BACKEND:-uring}
 mode=${CENSUS_MODE:-negotiate}
 top=${CENSUS_TOP:-30}
+hub=${CENSUS_HUB:-test}
 for tool in g++ addr2line python3 taskset; do
   command -v "$tool" >/dev/null 2>&1 || { echo "bench/signalr/census: $tool is missing" >&2; exit 1; }
 done
@@ -61,7 +62,7 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 grep -q '^tallyhub: ready$' "$tmp/server.out" || { cat "$tmp/server.out" "$tmp/server.err" >&2; exit 1; }
-url=$(sed -n 's|^tallyhub: listening on \(http://[^ ]*\)/ (http)$|\1|p' "$tmp/server.out")/hubs/test
+url=$(sed -n 's|^tallyhub: listening on \(http://[^ ]*\)/ (http)$|\1|p' "$tmp/server.out")/hubs/$hub
 
 mode_flag=(); [ "$mode" = skip-negotiation ] && mode_flag=(--skip-negotiation)
 taskset -c 1 "$load_bin" "$url" -n 200 "${mode_flag[@]}" --duration 0s --no-progress </dev/null >"$tmp/warmup.out"

@@ -131,6 +131,28 @@ TEST(load_wire, json_records_count_and_time) {
     EXPECT_FALSE(seen[2].timestamp_ms);
 }
 
+TEST(load_wire, json_time_scanned_only_while_wanted) {
+    // One latency sample per message: after the first Timestamp, records are only counted.
+    const std::string payload =
+        R"({"type":1,"target":"A","arguments":[{"Timestamp":"2026-12-04T05:25:41.595Z"}]})"
+        "\x1e"
+        R"({"type":1,"target":"B","arguments":[{"Timestamp":"2026-12-04T05:25:42.000Z"}]})"
+        "\x1e";
+    std::vector<hub_record> seen;
+    std::optional<std::int64_t> stamp;
+    for_each_json_record(
+        payload,
+        [&](const hub_record& r) {
+            seen.push_back(r);
+            if (!stamp) stamp = r.timestamp_ms;
+        },
+        [&] { return !stamp.has_value(); });
+    ASSERT_EQ(seen.size(), 2u);
+    EXPECT_EQ(seen[0].timestamp_ms, ms_of("2026-12-04T05:25:41.595Z"));
+    EXPECT_EQ(seen[1].type, 1);
+    EXPECT_FALSE(seen[1].timestamp_ms);
+}
+
 std::string msgpack_invocation(std::string_view target, std::string_view timestamp) {
     std::string body;
     signalr::msgpack::writer w(body);
