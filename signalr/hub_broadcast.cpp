@@ -121,8 +121,8 @@ void hub_endpoint::deliver_all(const broadcast& b) {
     if (p.by_id.empty()) return;
     core_frames frames(p, b.json, b.msgpack, b.transcoded);
     const std::size_t records = record_count(b.json);
-    for (auto& [id, c] : p.by_id) {
-        if (!c->handshaken() || c->closing() || id == b.except_id) continue;
+    for (hub_connection* c : p.all) {
+        if (!c->handshaken() || c->closing() || c->id() == b.except_id) continue;
         if (const shared_bytes* f = frames.of(*c)) c->send_frame(*f, 0, records);
     }
 }
@@ -157,21 +157,25 @@ void hub_endpoint::deliver_each(const broadcast_each& b, std::uint8_t kind) {
     std::vector<keyed_frame> frames;  // a handful of distinct sets
     // The records by group, once per broadcast: a connection then costs one set lookup per distinct
     // group (a tick's ten batch updates share one), not one per record.
+    // A group nobody on this core is in has no entry, and its records go to nobody here.
     std::uint64_t ungrouped = 0;
-    std::vector<std::pair<const std::string*, std::uint64_t>> grouped;
+    std::vector<std::pair<const group_entry*, std::uint64_t>> grouped;
     for (std::size_t i = 0; i < n; ++i) {
         const std::string& g = b.records[i].group;
         if (g.empty()) {
             ungrouped |= std::uint64_t(1) << i;
             continue;
         }
-        auto it = std::find_if(grouped.begin(), grouped.end(), [&](const auto& e) { return *e.first == g; });
-        if (it == grouped.end()) it = grouped.insert(grouped.end(), {&g, 0});
+        auto found = p.groups.find(g);
+        if (found == p.groups.end()) continue;
+        const group_entry* entry = &*found;
+        auto it = std::find_if(grouped.begin(), grouped.end(), [&](const auto& e) { return e.first == entry; });
+        if (it == grouped.end()) it = grouped.insert(grouped.end(), {entry, 0});
         it->second |= std::uint64_t(1) << i;
     }
     std::uint64_t unencodable = 0;  // records MessagePack could not carry
     bool unencodable_known = false;
-    for (auto& [id, c] : p.by_id) {
+    for (hub_connection* c : p.all) {
         if (!c->handshaken() || c->closing()) continue;
         const hub_protocol protocol = c->protocol();
         const transport_kind transport = c->transport();
@@ -186,9 +190,9 @@ void hub_endpoint::deliver_each(const broadcast_each& b, std::uint8_t kind) {
             unencodable_known = true;
         }
         std::uint64_t mask = ungrouped;
-        if (!c->groups().empty()) {
+        for (const group_membership& m : c->groups()) {
             for (const auto& [g, records] : grouped)
-                if (c->groups().contains(*g)) mask |= records;
+                if (m.group == g) mask |= records;
         }
         if (protocol == hub_protocol::messagepack) mask &= ~unencodable;
         if (mask == 0) continue;

@@ -38,13 +38,13 @@
 #include "net/ws_frame.hpp"
 #include "signalr/handshake.hpp"
 #include "signalr/hub.hpp"
+#include "signalr/hub_groups.hpp"
 #include "signalr/hub_transport.hpp"
 #include "signalr/message.hpp"
 
 namespace tallyhub::signalr {
 
 class hub_endpoint;
-
 class hub_connection final : public flushable {
 public:
     /// `id` is the public connection id. The connection serves `conn` until run() returns.
@@ -113,7 +113,13 @@ public:
     /// Keep-alive and timeouts, called about once a second by the endpoint's sweep.
     void sweep(std::chrono::steady_clock::time_point now);
 
-    std::unordered_set<std::string>& groups() noexcept { return groups_; }
+    /// The groups this connection is in on its core (hub_endpoint::join_local and leave_local keep
+    /// both sides in step).
+    std::vector<group_membership>& groups() noexcept { return groups_; }
+    const std::vector<group_membership>& groups() const noexcept { return groups_; }
+    /// Its index in hub_endpoint::core_part::all while attached.
+    std::uint32_t slot() const noexcept { return slot_; }
+    void set_slot(std::uint32_t s) noexcept { slot_ = s; }
 
     // Streams (hub.hpp's detail helpers).
     std::shared_ptr<upload_channel> open_upload(std::string_view stream_id);
@@ -180,7 +186,8 @@ private:
     std::string batch_;    // records of this loop turn, not yet framed
     std::string pending_;  // an incomplete record (split across WebSocket messages)
     std::unique_ptr<pending_close> close_;  // set once the connection is ending
-    std::unordered_set<std::string> groups_;
+    std::vector<group_membership> groups_;
+    std::uint32_t slot_ = 0;
     // Streams of either direction: allocated by the first stream message, so that a connection
     // that never streams (most dashboards) does not carry four empty hash tables.
     struct stream_state {

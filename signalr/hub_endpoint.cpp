@@ -264,36 +264,58 @@ void hub_endpoint::drop_link(const std::string& token) {
 void hub_endpoint::attach(hub_connection& c) {
     auto& p = local();
     p.by_id[c.id()] = &c;
+    c.set_slot(std::uint32_t(p.all.size()));
+    p.all.push_back(&c);
     p.stats.connections.add(1);
 }
 
 void hub_endpoint::detach(hub_connection& c) {
     auto& p = local();
-    for (const auto& g : c.groups()) {
-        auto it = p.groups.find(g);
-        if (it == p.groups.end()) continue;
-        it->second.erase(&c);
-        if (it->second.empty()) p.groups.erase(it);
+    while (!c.groups().empty()) leave_local(c, c.groups().back().group->first);
+    std::vector<group_membership>().swap(c.groups());
+    if (auto it = p.by_id.find(c.id()); it != p.by_id.end() && it->second == &c) {
+        p.by_id.erase(it);
+        hub_connection* last = p.all.back();
+        p.all[c.slot()] = last;
+        last->set_slot(c.slot());
+        p.all.pop_back();
     }
-    c.groups().clear();
-    p.by_id.erase(c.id());
     p.stats.connections.sub(1);
 }
 
 void hub_endpoint::join_local(hub_connection& c, std::string_view group) {
-    auto [it, inserted] = c.groups().emplace(group);
-    if (inserted) local().groups[*it].insert(&c);
+    auto& mine = c.groups();
+    for (const auto& m : mine)
+        if (m.group->first == group) return;
+    auto& groups = local().groups;
+    auto it = groups.find(std::string(group));
+    if (it == groups.end()) it = groups.emplace(std::string(group), group_members{}).first;
+    group_entry& g = *it;
+    mine.reserve(mine.size() + 1);  // exactly: a dashboard joins three groups and stays
+    mine.push_back({&g, std::uint32_t(g.second.size())});
+    g.second.push_back(&c);
 }
 
 void hub_endpoint::leave_local(hub_connection& c, std::string_view group) {
-    auto it = c.groups().find(std::string(group));
-    if (it == c.groups().end()) return;
-    auto& groups = local().groups;
-    if (auto g = groups.find(*it); g != groups.end()) {
-        g->second.erase(&c);
-        if (g->second.empty()) groups.erase(g);
+    auto& mine = c.groups();
+    auto m = std::find_if(mine.begin(), mine.end(), [&](const group_membership& x) { return x.group->first == group; });
+    if (m == mine.end()) return;
+    group_entry& g = *m->group;
+    const std::uint32_t at = m->index;
+    *m = mine.back();
+    mine.pop_back();
+    // The group's last member takes the leaver's place.
+    hub_connection* last = g.second.back();
+    g.second[at] = last;
+    g.second.pop_back();
+    if (last != &c) {
+        for (auto& lm : last->groups())
+            if (lm.group == &g) lm.index = at;
     }
-    c.groups().erase(it);
+    if (g.second.empty()) {
+        auto& groups = local().groups;
+        groups.erase(groups.find(g.first));
+    }
 }
 
 // ---- per-core lifecycle ----
@@ -313,15 +335,15 @@ task<void> hub_endpoint::sweep_loop() {
         auto now = reactor::current().now();
         p.tokens.sweep(now);
         sweep_polls(now);
-        // sweep() may close a connection, but never removes it from by_id here.
-        for (auto& [id, c] : p.by_id) c->sweep(now);
+        // sweep() may close a connection, but never detaches it here.
+        for (hub_connection* c : p.all) c->sweep(now);
     }
 }
 
 void hub_endpoint::begin_drain_core() {
     auto& p = local();
     p.draining = true;
-    for (auto& [id, c] : p.by_id) c->close(std::nullopt, true);
+    for (hub_connection* c : p.all) c->close(std::nullopt, true);
 }
 
 void hub_endpoint::stop_core() {

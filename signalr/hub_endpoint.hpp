@@ -38,6 +38,7 @@
 #include "net/cors.hpp"
 #include "net/http_server.hpp"
 #include "signalr/hub.hpp"
+#include "signalr/hub_groups.hpp"
 #include "signalr/handshake.hpp"
 #include "signalr/hub_transport.hpp"
 #include "signalr/json_protocol.hpp"
@@ -199,7 +200,10 @@ struct hub_endpoint::core_part {
     explicit core_part(const hub_options& o)
         : tokens(o.negotiate_ttl), parser(o.max_message_size), msgpack_parser(o.max_message_size), transcoder(0) {}
     std::unordered_map<std::string_view, hub_connection*> by_id;  // key views the connection's id
-    std::unordered_map<std::string, std::unordered_set<hub_connection*>> groups;
+    // Every attached connection, densely, for broadcasts and sweeps (walking by_id's nodes costs a
+    // cache miss a connection); hub_connection::slot() is the index.
+    std::vector<hub_connection*> all;
+    std::unordered_map<std::string, group_members> groups;
     token_registry tokens;
     json_protocol::parser parser;              // JSON connections' input
     msgpack_protocol::parser msgpack_parser;   // MessagePack connections' input (arguments as JSON text)
