@@ -61,30 +61,19 @@ reactor::~reactor() {
     ::close(wake_fd_);
 }
 
-// A spawned task: owns itself, counts itself on the reactor, frees its frame when the body ends.
-// It starts from the ready queue (not inside spawn()), so spawning never nests coroutine bodies.
-struct spawned_task {
-    struct promise_type {
-        spawned_task get_return_object() noexcept {
-            return {std::coroutine_handle<promise_type>::from_promise(*this)};
-        }
-        std::suspend_always initial_suspend() noexcept { return {}; }
-        std::suspend_never final_suspend() noexcept { return {}; }
-        void return_void() noexcept {}
-        void unhandled_exception() noexcept { std::terminate(); }
-    };
-    std::coroutine_handle<promise_type> handle;
-};
-
+// A spawned task owns itself, counts itself on the reactor and frees its frame when its body ends,
+// with no frame around it waiting (detail::detached_marker): every idle connection is one. It
+// starts from the ready queue (not inside spawn()), so spawning never nests coroutine bodies.
 void reactor::spawn(task<void> t) {
+    if (!t.valid()) return;
     ++live_tasks_;
-    struct runner {
-        static spawned_task go(reactor* r, task<void> t) {
-            co_await std::move(t);
-            --r->live_tasks_;
-        }
-    };
-    schedule(runner::go(this, std::move(t)).handle);
+    auto h = t.release();
+    h.promise().continuation_ = detail::detached_marker();
+    schedule(h);
+}
+
+void detail::detached_task_done() noexcept {
+    if (reactor* r = reactor::current_) --r->live_tasks_;
 }
 
 void complete_io_op(completion* c, int32_t res, uint32_t) {

@@ -124,7 +124,7 @@ private:
     reactor(int core_id, std::unique_ptr<io_backend> backend, int wake_fd);
     void run_ready();
     void run_flushes();
-    friend struct spawned_task;
+    friend void detail::detached_task_done() noexcept;
 
     static thread_local reactor* current_;
     int core_;

@@ -19,6 +19,15 @@ class task;
 
 namespace detail {
 
+/// The continuation of a task nobody awaits (reactor::spawn): at its end the task destroys itself
+/// and tells the reactor, with no frame around it to wait for it.
+inline std::coroutine_handle<> detached_marker() noexcept {
+    static char tag;
+    return std::coroutine_handle<>::from_address(&tag);
+}
+/// Defined in core/reactor.cpp: a detached task has ended on this thread's reactor.
+void detached_task_done() noexcept;
+
 struct task_promise_base {
     std::coroutine_handle<> continuation_ = std::noop_coroutine();
     std::exception_ptr exception_;
@@ -29,7 +38,13 @@ struct task_promise_base {
         bool await_ready() noexcept { return false; }
         template <typename Promise>
         std::coroutine_handle<> await_suspend(std::coroutine_handle<Promise> h) noexcept {
-            return h.promise().continuation_;
+            std::coroutine_handle<> next = h.promise().continuation_;
+            if (next != detached_marker()) return next;
+            // Nobody can see a detached task's exception: the same end as a throwing thread.
+            if (h.promise().exception_) std::terminate();
+            h.destroy();
+            detached_task_done();
+            return std::noop_coroutine();
         }
         void await_resume() noexcept {}
     };

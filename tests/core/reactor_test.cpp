@@ -183,6 +183,33 @@ task<void> accept_scenario(int listen_fd, uint16_t port) {
     co_await serve_streams(listen_fd, 5, payload);
 }
 
+// A spawned task counts as live until its body ends, and then its frame (and everything in it) is
+// gone: nothing waits around it.
+TEST_P(reactor_test, spawned_tasks_free_themselves_when_done) {
+    struct tracked {
+        int* destroyed;
+        ~tracked() { ++*destroyed; }
+    };
+    static int destroyed;
+    destroyed = 0;
+    run_on_reactor(kind(), []() -> task<void> {
+        reactor& r = reactor::current();
+        const size_t before = r.live_tasks();
+        auto sleeper = [](std::chrono::milliseconds d) -> task<void> {
+            tracked t{&destroyed};
+            co_await io::sleep(d);
+        };
+        for (int i = 0; i < 3; ++i) r.spawn(sleeper(5ms * (i + 1)));
+        EXPECT_EQ(r.live_tasks(), before + 3);
+        co_await io::sleep(2ms);
+        EXPECT_EQ(destroyed, 0);
+        EXPECT_EQ(r.live_tasks(), before + 3);
+        co_await io::sleep(40ms);
+        EXPECT_EQ(destroyed, 3);
+        EXPECT_EQ(r.live_tasks(), before);
+    });
+}
+
 TEST_P(reactor_test, multishot_accept_and_recv_streams) {
     uint16_t port = 0;
     int lfd = listen_loopback(port);
