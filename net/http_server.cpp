@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <cassert>
+
 #include "core/log.hpp"
 #include "net/net_stats.hpp"
 
@@ -43,6 +45,30 @@ void exchange::respond_raw(int status, std::string_view bytes) {
 
 std::string exchange::take_input() { return std::exchange(input_, {}); }
 
+upgraded_socket exchange::take_socket() {
+    assert(owner_ && *owner_ && "take_socket() is for sockets a session accepted");
+    socket_taken_ = true;
+    return upgraded_socket(std::move(*owner_), &server_);
+}
+
+upgraded_socket::~upgraded_socket() {
+    if (!conn_) return;
+    conn_.reset();  // only at teardown: a served socket ends with close()
+    end();
+}
+
+task<void> upgraded_socket::close() {
+    if (!conn_) co_return;
+    co_await conn_->close();
+    conn_.reset();
+    end();
+}
+
+void upgraded_socket::end() noexcept {
+    net::local_stats().connections_open.sub(1);
+    --server_->sessions_;
+}
+
 connection_header exchange::connection_for_response() const noexcept {
     if (close_after_ || server_.draining() || !req_.keep_alive()) return connection_header::close;
     return connection_for(req_);
@@ -75,8 +101,9 @@ void server::begin_drain() {
 }
 
 // Answers one complete request. `keep` is false when the connection must close afterwards.
-task<server::dispatch_outcome> server::dispatch(net::connection& c, request& req, std::string& input) {
-    exchange ex(*this, c, req, input);
+task<server::dispatch_outcome> server::dispatch(std::unique_ptr<net::connection>& owner, request& req,
+                                                std::string& input) {
+    exchange ex(*this, *owner, req, input, &owner);
     auto m = routes_ ? routes_->match(req.method, req.path) : routes::match_result{};
     if (m.status == 200) {
         if (m.handler->sync) {
@@ -102,14 +129,16 @@ task<server::dispatch_outcome> server::dispatch(net::connection& c, request& req
     } else {
         ex.respond(404, "text/plain; charset=utf-8", "not found\n");
     }
-    if (ex.upgraded()) co_return dispatch_outcome{false, ex.take_takeover()};
+    if (ex.upgraded()) co_return dispatch_outcome{false, ex.take_takeover(), ex.socket_taken()};
     if (ex.status() == 0) ex.respond(500, "text/plain; charset=utf-8", "handler sent no response\n");
     count_status(ex.status());
     co_return dispatch_outcome{ex.connection_for_response() != connection_header::close, {}};
 }
 
 task<void> server::session(int fd) {
-    net::connection c(fd, opts_.output);
+    // On the heap: a WebSocket upgrade takes the socket with it and this frame ends (take_socket).
+    auto owner = std::make_unique<net::connection>(fd, opts_.output);
+    net::connection& c = *owner;
     net::local_stats().connections_open.add(1);
     request_parser parser(opts_.parse);
     std::string input;              // unparsed bytes that outlive a receive buffer
@@ -145,13 +174,19 @@ task<void> server::session(int fd) {
             else input.assign(view.substr(off));
             view = input;
             off = 0;
-            dispatch_outcome outcome = co_await dispatch(c, parser.current(), input);
+            dispatch_outcome outcome = co_await dispatch(owner, parser.current(), input);
             if (outcome.takeover.valid()) {
                 // The connection is no longer HTTP: free what only HTTP needed, then serve it.
+                idle_.erase(&c);
+                if (outcome.detached) {
+                    // The takeover owns the socket and its count: it runs on its own, and this
+                    // session's frame goes now.
+                    reactor::current().spawn(std::move(outcome.takeover));
+                    co_return;
+                }
                 parser.release();
                 std::string().swap(input);
                 view = {};
-                idle_.erase(&c);
                 co_await std::move(outcome.takeover);
                 keep = false;
                 break;

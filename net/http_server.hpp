@@ -31,10 +31,34 @@ class server;
 /// when it returns. It must not refer to the request, which stayed on the core that read it.
 using adopt_fn = std::function<task<void>(net::connection& conn, std::string input)>;
 
+/// A connection that has left its HTTP session for good (exchange::take_socket): the HTTP session
+/// has ended and freed its frame, and whoever holds this serves the socket. At the end it awaits
+/// close(), which closes the socket and ends the server's count of it (--max-connections).
+class upgraded_socket {
+public:
+    upgraded_socket() = default;
+    upgraded_socket(upgraded_socket&&) noexcept = default;
+    upgraded_socket& operator=(upgraded_socket&&) = delete;
+    ~upgraded_socket();
+
+    net::connection& conn() noexcept { return *conn_; }
+    task<void> close();
+
+private:
+    friend class exchange;
+    upgraded_socket(std::unique_ptr<net::connection> c, server* s) noexcept : conn_(std::move(c)), server_(s) {}
+    void end() noexcept;
+
+    std::unique_ptr<net::connection> conn_;
+    server* server_ = nullptr;
+};
+
 /// One request being answered. Handlers write the response through it.
 class exchange {
 public:
-    exchange(server& s, net::connection& c, request& r, std::string& input) : server_(s), conn_(c), req_(r), input_(input) {}
+    exchange(server& s, net::connection& c, request& r, std::string& input,
+             std::unique_ptr<net::connection>* owner = nullptr)
+        : server_(s), conn_(c), req_(r), input_(input), owner_(owner) {}
 
     const request& req() const noexcept { return req_; }
     net::connection& conn() noexcept { return conn_; }
@@ -60,6 +84,10 @@ public:
         takeover_ = std::move(session);
     }
     std::string take_input();
+    /// For upgrade(task) when the task is to own the socket: the HTTP session then ends as soon as
+    /// the handler returns (an idle WebSocket keeps no HTTP session frame), and the task runs on
+    /// its own and must end with `co_await socket.close()`. Only for sockets a session accepted.
+    upgraded_socket take_socket();
     /// The handler cannot answer here: the state the request needs lives on `core` (a stateful
     /// SignalR reconnect). Once the handler has returned, the socket moves to that core, and the
     /// same service's server there (same routes) runs `fn` on it as if it had accepted it. Nothing
@@ -67,6 +95,7 @@ public:
     void hand_off(unsigned core, adopt_fn fn);
     /// The session handed to upgrade(task), if any.
     task<void> take_takeover() noexcept { return std::move(takeover_); }
+    bool socket_taken() const noexcept { return socket_taken_; }
 
     int status() const noexcept { return status_; }
     bool upgraded() const noexcept { return upgraded_; }
@@ -79,9 +108,11 @@ private:
     net::connection& conn_;
     request& req_;
     std::string& input_;
+    std::unique_ptr<net::connection>* owner_;  // the session's hold on conn_, when it has one
     int status_ = 0;
     bool close_after_ = false;
     bool upgraded_ = false;
+    bool socket_taken_ = false;
     task<void> takeover_;
 };
 
@@ -126,12 +157,14 @@ private:
     struct dispatch_outcome {
         bool keep = false;
         task<void> takeover;
+        bool detached = false;  // the takeover owns the socket (exchange::take_socket)
     };
-    task<dispatch_outcome> dispatch(net::connection& c, request& req, std::string& input);
+    task<dispatch_outcome> dispatch(std::unique_ptr<net::connection>& c, request& req, std::string& input);
     // net/http_handoff.cpp: the sending side, run as the session's takeover, and the receiving side.
     task<void> send_away(net::connection& c, unsigned core, std::string input, adopt_fn fn);
     task<void> adopted(net::handed_socket s, adopt_fn fn);
     friend class exchange;
+    friend class upgraded_socket;
     static void enlist(server* s);
     static void delist(server* s) noexcept;
 

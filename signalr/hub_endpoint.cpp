@@ -209,25 +209,28 @@ task<void> hub_endpoint::connect(http::exchange& ex) {
     }
 
     ex.respond_raw(101, verdict.response());
-    // The hub connection runs after this handler and the HTTP request are gone (see serve()).
-    ex.upgrade(serve(ex.conn(), std::move(id), stateful ? std::string(*token) : std::string(), stateful,
+    // The hub connection runs after this handler, the HTTP request and its session are gone.
+    ex.upgrade(serve(ex.take_socket(), std::move(id), stateful ? std::string(*token) : std::string(), stateful,
                      ex.take_input()));
 }
 
-// The life of one WebSocket hub connection, started by the HTTP session once it has freed the
-// request: what an idle connection holds is this frame, the hub connection's own and the socket's.
-task<void> hub_endpoint::serve(net::connection& conn, std::string id, std::string token, bool stateful,
+// The life of one WebSocket hub connection, on its own once the HTTP session has ended: what an
+// idle connection holds is this frame, the hub connection's own and the socket.
+task<void> hub_endpoint::serve(http::upgraded_socket socket, std::string id, std::string token, bool stateful,
                                std::string input) {
-    hub_connection c(*this, conn, std::move(id));
-    if (stateful) {
-        c.offer_stateful(token);
-        local().by_token[token] = &c;
+    {
+        hub_connection c(*this, socket.conn(), std::move(id));
+        if (stateful) {
+            c.offer_stateful(token);
+            local().by_token[token] = &c;
+        }
+        co_await c.run(std::move(input));
+        if (stateful) {
+            local().by_token.erase(token);
+            drop_link(token);
+        }
     }
-    co_await c.run(std::move(input));
-    if (stateful) {
-        local().by_token.erase(token);
-        drop_link(token);
-    }
+    co_await socket.close();
 }
 
 // A stateful connection's later WebSocket, on the core that serves the connection (the socket may
