@@ -45,7 +45,7 @@ void hub_connection::close(std::optional<std::string> error, bool allow_reconnec
     if (close_) return;
     close_ = std::make_unique<pending_close>(pending_close{std::move(error), allow_reconnect, ws_code});
     stop_reading();
-    if (park_waiter_) reactor::current().schedule(std::exchange(park_waiter_, {}));
+    if (rs_ && rs_->park_waiter) reactor::current().schedule(std::exchange(rs_->park_waiter, {}));
 }
 
 void hub_connection::stop_reading() {
@@ -64,15 +64,15 @@ void hub_connection::abort() {
 void hub_connection::sweep(std::chrono::steady_clock::time_point now) {
     if (close_) return;
     const auto& o = ep_.options();
-    if (parked_) {
-        if (now - parked_since_ >= o.reconnect_grace && park_waiter_) reactor::current().schedule(std::exchange(park_waiter_, {}));
+    if (parked()) {
+        if (now - rs_->parked_since >= o.reconnect_grace && rs_->park_waiter) reactor::current().schedule(std::exchange(rs_->park_waiter, {}));
         return;
     }
-    if (stateful_ && recv_done_ > ack_sent_) {
+    if (stateful_ && rs_->recv_done > rs_->ack_sent) {
         ack_message a;
-        a.sequence_id = recv_done_;
+        a.sequence_id = rs_->recv_done;
         send_message(a);
-        ack_sent_ = recv_done_;
+        rs_->ack_sent = rs_->recv_done;
     }
     if (!handshaken_) {
         if (now - created_ >= o.handshake_timeout) {
@@ -127,11 +127,11 @@ task<void> hub_connection::run(std::string input) {
             auto bytes = std::span<char>(const_cast<char*>(r.bytes.data()), r.bytes.size());
             go_on = co_await on_frames(*fp, bytes);
         }
-        if (!parked_ || close_) break;
+        if (!parked() || close_) break;
         co_await park_awaiter{*this};
-        if (!next_conn_ || close_) {
+        if (!rs_->next_conn || close_) {
             // The grace period ended (or the server drains): the connection ends for good.
-            parked_ = false;
+            rs_->parked = false;
             if (!close_) {
                 send_close_record_ = false;
                 close_ = std::make_unique<pending_close>(pending_close{std::nullopt, false, ws::close_code::normal});
@@ -140,16 +140,16 @@ task<void> hub_connection::run(std::string input) {
         }
         // A new WebSocket takes over.
         ep_.local().stats.stateful_resumes.add();
-        parked_ = false;
-        conn_ = std::exchange(next_conn_, nullptr);
-        conn_owner_ = std::exchange(next_owner_, {});
+        rs_->parked = false;
+        conn_ = std::exchange(rs_->next_conn, nullptr);
+        rs_->conn_owner = std::exchange(rs_->next_owner, {});
         transport_ = std::make_unique<ws_transport>(*conn_);
         read_stopped_ = false;
         fp.emplace(limits);
         pending_.clear();
         last_received_ = last_sent_ = reactor::current().now();
         replay();
-        std::string first = std::exchange(next_input_, {});
+        std::string first = std::exchange(rs_->next_input, {});
         go_on = true;
         if (!first.empty()) go_on = co_await on_frames(*fp, std::span<char>(first.data(), first.size()));
     }
@@ -248,10 +248,10 @@ bool hub_connection::on_handshake(std::string_view data, std::size_t& consumed) 
             queue_bytes(handshake_ok_record);
             // Stateful reconnect needs both sides: negotiate, then a version 2 handshake (a lower
             // version silently turns it off, as in ASP.NET Core).
-            if (stateful_offered_ && verdict.version >= 2 && transport() == transport_kind::websockets) {
+            if (rs_ && verdict.version >= 2 && transport() == transport_kind::websockets) {
                 stateful_ = true;
                 frame_batch();  // the response leaves alone; what follows waits for the client
-                holding_ = true;
+                rs_->holding = true;
             }
             ep_.local().stats.connections_opened.add();
             ep_.local().stats.by_protocol(protocol_).add(1);
@@ -353,9 +353,9 @@ task<void> hub_connection::finish() {
     transport_->end(pc.ws_code, pc.ws_reason);
     // Upgrade tasks of later WebSockets end now, and their sockets close.
     release_socket();
-    if (next_owner_) {
-        next_conn_ = nullptr;
-        reactor::current().schedule(std::exchange(next_owner_, {}));
+    if (rs_ && rs_->next_owner) {
+        rs_->next_conn = nullptr;
+        reactor::current().schedule(std::exchange(rs_->next_owner, {}));
     }
 }
 

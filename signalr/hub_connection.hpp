@@ -70,6 +70,8 @@ public:
     /// Before run(): the client negotiated stateful reconnect for `token`; a version 2 handshake on
     /// this WebSocket turns it on.
     void offer_stateful(std::string token);
+    bool stateful_offered() const noexcept { return rs_ != nullptr; }
+    const std::string& offered_token() const noexcept { return rs_->token; }
     /// Whether a new WebSocket may take this connection over (stateful and not ending).
     bool resumable() const noexcept { return stateful_ && !close_; }
     /// Awaits while this connection serves `conn` (a later WebSocket with the same token): the old
@@ -80,8 +82,8 @@ public:
     /// client to come back; any other ends). For tests of reconnects.
     void drop_transport();
     /// Trackable messages sent so far (the id of the last one) and bytes held for replay.
-    std::int64_t sent_sequence() const noexcept { return sent_seq_; }
-    std::size_t replay_bytes() const noexcept { return replay_bytes_; }
+    std::int64_t sent_sequence() const noexcept { return rs_ ? rs_->sent_seq : 0; }
+    std::size_t replay_bytes() const noexcept { return rs_ ? rs_->replay_bytes : 0; }
     bool stateful() const noexcept { return stateful_; }
     transport_kind transport() const noexcept { return transport_->kind(); }
 
@@ -215,30 +217,35 @@ private:
         std::int64_t first_seq;
         std::int64_t last_seq;
     };
-    std::string token_;
-    bool stateful_offered_ = false;
-    bool stateful_ = false;
-    bool holding_ = false;  // output held until the client's first message (§7's client race)
-    bool parked_ = false;   // no WebSocket: waiting for the client to come back
-    lazy_deque<replay_unit> replay_;
-    std::size_t replay_bytes_ = 0;
-    std::size_t batch_trackable_ = 0;
-    std::int64_t sent_seq_ = 0;
-    std::int64_t recv_next_ = 1;
-    std::int64_t recv_done_ = 0;
-    std::int64_t ack_sent_ = 0;
-    std::chrono::steady_clock::time_point parked_since_{};
-    std::coroutine_handle<> park_waiter_;
-    net::connection* next_conn_ = nullptr;  // a WebSocket waiting to take over
-    std::string next_input_;
-    std::coroutine_handle<> next_owner_;  // its upgrade task, resumed when the socket is let go
-    std::coroutine_handle<> conn_owner_;  // the upgrade task of conn_, if not run()'s own socket
+    // Stateful reconnect's state (hub_connection_resume.cpp), allocated when negotiate offers it:
+    // a connection that never asked keeps 8 bytes for it.
+    struct resume_state {
+        std::string token;
+        bool holding = false;  // output held until the client's first message (§7's client race)
+        bool parked = false;   // no WebSocket: waiting for the client to come back
+        lazy_deque<replay_unit> replay;
+        std::size_t replay_bytes = 0;
+        std::size_t batch_trackable = 0;
+        std::int64_t sent_seq = 0;
+        std::int64_t recv_next = 1;
+        std::int64_t recv_done = 0;
+        std::int64_t ack_sent = 0;
+        std::chrono::steady_clock::time_point parked_since{};
+        std::coroutine_handle<> park_waiter;
+        net::connection* next_conn = nullptr;  // a WebSocket waiting to take over
+        std::string next_input;
+        std::coroutine_handle<> next_owner;  // its upgrade task, resumed when the socket is let go
+        std::coroutine_handle<> conn_owner;  // the upgrade task of conn_, if not run()'s own socket
+    };
+    bool stateful_ = false;  // agreed in the handshake (rs_ is then set)
+    bool parked() const noexcept { return rs_ && rs_->parked; }
+    std::unique_ptr<resume_state> rs_;
 };
 
 struct hub_connection::park_awaiter {
     hub_connection& c;
-    bool await_ready() const noexcept { return c.next_conn_ != nullptr || c.close_ != nullptr; }
-    void await_suspend(std::coroutine_handle<> h) noexcept { c.park_waiter_ = h; }
+    bool await_ready() const noexcept { return c.rs_->next_conn != nullptr || c.close_ != nullptr; }
+    void await_suspend(std::coroutine_handle<> h) noexcept { c.rs_->park_waiter = h; }
     void await_resume() const noexcept {}
 };
 

@@ -31,8 +31,8 @@ void hub_connection::queue_bytes(std::string_view encoded, std::size_t trackable
     if (batch_.empty()) reactor::current().defer_flush(*this);
     batch_ += encoded;
     if (stateful_) {
-        sent_seq_ += std::int64_t(trackable);
-        batch_trackable_ += trackable;
+        rs_->sent_seq += std::int64_t(trackable);
+        rs_->batch_trackable += trackable;
     }
     last_sent_ = reactor::current().now();
     ep_.local().stats.records_out.add();
@@ -90,15 +90,15 @@ void hub_connection::send_frame(const shared_bytes& frame, std::uint8_t kind, st
         // Numbered frames are never conflated (the client counts each one). Past the buffer limit a
         // superseding frame is skipped, an ordinary one kept up to the hard factor.
         const std::size_t limit = ep_.options().stateful_reconnect_buffer;
-        if (kind != 0 && replay_bytes_ > limit) {
+        if (kind != 0 && rs_->replay_bytes > limit) {
             st = net::send_status::dropped;
-        } else if (replay_bytes_ > replay_hard_factor * limit) {
+        } else if (rs_->replay_bytes > replay_hard_factor * limit) {
             st = net::send_status::dropped;
             kind = 0;
         } else {
-            sent_seq_ += std::int64_t(records);
+            rs_->sent_seq += std::int64_t(records);
             keep_for_replay(frame, records);
-            if (!holding_ && !parked_) st = transport_->send_shared(frame, 0, nullptr);
+            if (!rs_->holding && !rs_->parked) st = transport_->send_shared(frame, 0, nullptr);
         }
     } else {
         st = transport_->send_shared(frame, kind, &conflated);
@@ -129,13 +129,13 @@ void hub_connection::frame_batch(bool closing) {
     std::string().swap(batch_);  // freed: an idle connection keeps no output buffer
     net::send_status st = net::send_status::ok;
     if (stateful_) {
-        const std::size_t n = std::exchange(batch_trackable_, 0);
+        const std::size_t n = std::exchange(rs_->batch_trackable, 0);
         if (n > 0) {
             shared_bytes kept(unit);
             keep_for_replay(kept, n);
-            if (replay_bytes_ > replay_hard_factor * ep_.options().stateful_reconnect_buffer) st = net::send_status::dropped;
-            else if (!holding_ && !parked_) st = transport_->send_shared(kept, 0, nullptr);
-        } else if (!holding_ && !parked_) {
+            if (rs_->replay_bytes > replay_hard_factor * ep_.options().stateful_reconnect_buffer) st = net::send_status::dropped;
+            else if (!rs_->holding && !rs_->parked) st = transport_->send_shared(kept, 0, nullptr);
+        } else if (!rs_->holding && !rs_->parked) {
             st = transport_->send(std::move(unit), closing);
         }
     } else {

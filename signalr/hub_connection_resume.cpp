@@ -45,8 +45,8 @@ public:
 }  // namespace
 
 void hub_connection::offer_stateful(std::string token) {
-    token_ = std::move(token);
-    stateful_offered_ = true;
+    if (!rs_) rs_ = std::make_unique<resume_state>();
+    rs_->token = std::move(token);
 }
 
 // The socket ended under a stateful connection: keep the connection and wait for the client.
@@ -56,8 +56,8 @@ bool hub_connection::park() {
     release_socket();
     conn_ = nullptr;
     transport_ = std::make_unique<parked_transport>();
-    parked_ = true;
-    parked_since_ = reactor::current().now();
+    rs_->parked = true;
+    rs_->parked_since = reactor::current().now();
     log_debug("stateful connection {} lost its WebSocket; waiting for the client", id_);
     return true;
 }
@@ -65,7 +65,7 @@ bool hub_connection::park() {
 // Lets go of a socket that came by reattach (its upgrade task ends and closes it). run()'s own
 // first socket stays with run()'s caller.
 void hub_connection::release_socket() {
-    if (conn_owner_) reactor::current().schedule(std::exchange(conn_owner_, {}));
+    if (rs_ && rs_->conn_owner) reactor::current().schedule(std::exchange(rs_->conn_owner, {}));
 }
 
 hub_connection::reattach_awaiter hub_connection::reattach(net::connection& conn, std::string input) {
@@ -74,12 +74,12 @@ hub_connection::reattach_awaiter hub_connection::reattach(net::connection& conn,
 
 void hub_connection::reattach_awaiter::await_suspend(std::coroutine_handle<> h) {
     // A WebSocket that came first and never took over gives way to this one.
-    if (c.next_owner_) reactor::current().schedule(std::exchange(c.next_owner_, {}));
-    c.next_conn_ = &conn;
-    c.next_input_ = std::move(input);
-    c.next_owner_ = h;
-    if (c.parked_) {
-        if (c.park_waiter_) reactor::current().schedule(std::exchange(c.park_waiter_, {}));
+    if (c.rs_->next_owner) reactor::current().schedule(std::exchange(c.rs_->next_owner, {}));
+    c.rs_->next_conn = &conn;
+    c.rs_->next_input = std::move(input);
+    c.rs_->next_owner = h;
+    if (c.rs_->parked) {
+        if (c.rs_->park_waiter) reactor::current().schedule(std::exchange(c.rs_->park_waiter, {}));
     } else if (c.conn_) {
         // The old socket is still there (its end not seen yet): drop it; the read loop then parks
         // and finds this one waiting.
@@ -95,44 +95,44 @@ void hub_connection::drop_transport() {
 
 // Sequence first, then every unacknowledged unit in order (§7 step 3).
 void hub_connection::replay() {
-    holding_ = false;
+    rs_->holding = false;
     sequence_message m;
-    m.sequence_id = replay_.empty() ? sent_seq_ + 1 : replay_.front().first_seq;
+    m.sequence_id = rs_->replay.empty() ? rs_->sent_seq + 1 : rs_->replay.front().first_seq;
     std::string record;
     if (protocol_ == hub_protocol::messagepack)
         msgpack_protocol::write(m, record);
     else
         json_protocol::write(m, record);
     transport_->send(frame_unit(transport(), protocol_, record), false);
-    for (const auto& u : replay_) transport_->send_shared(u.unit, 0, nullptr);
-    log_debug("stateful reconnect of {}: Sequence {}, {} units ({} bytes) replayed", id_, m.sequence_id, replay_.size(),
-              replay_bytes_);
-    ack_sent_ = 0;  // the new socket hears the Ack again
+    for (const auto& u : rs_->replay) transport_->send_shared(u.unit, 0, nullptr);
+    log_debug("stateful reconnect of {}: Sequence {}, {} units ({} bytes) replayed", id_, m.sequence_id, rs_->replay.size(),
+              rs_->replay_bytes);
+    rs_->ack_sent = 0;  // the new socket hears the Ack again
 }
 
 // Output held since the handshake leaves once the client spoke.
 void hub_connection::release_held() {
-    holding_ = false;
-    for (const auto& u : replay_) transport_->send_shared(u.unit, 0, nullptr);
+    rs_->holding = false;
+    for (const auto& u : rs_->replay) transport_->send_shared(u.unit, 0, nullptr);
 }
 
 void hub_connection::keep_for_replay(const shared_bytes& unit, std::size_t trackable) {
-    const std::int64_t first = sent_seq_ - std::int64_t(trackable) + 1;
-    replay_.push_back(replay_unit{unit, first, sent_seq_});
-    replay_bytes_ += unit.size();
+    const std::int64_t first = rs_->sent_seq - std::int64_t(trackable) + 1;
+    rs_->replay.push_back(replay_unit{unit, first, rs_->sent_seq});
+    rs_->replay_bytes += unit.size();
 }
 
 void hub_connection::trim_replay(std::int64_t acked) {
-    while (!replay_.empty() && replay_.front().last_seq <= acked) {
-        replay_bytes_ -= replay_.front().unit.size();
-        replay_.pop_front();
+    while (!rs_->replay.empty() && rs_->replay.front().last_seq <= acked) {
+        rs_->replay_bytes -= rs_->replay.front().unit.size();
+        rs_->replay.pop_front();
     }
 }
 
 // Ack, Sequence and the numbering of the client's trackable messages. False: a protocol error
 // closed the connection. `skip`: a duplicate, or a message only this layer uses.
 bool hub_connection::on_stateful_record(const hub_message& msg, bool& skip) {
-    if (holding_) release_held();
+    if (rs_->holding) release_held();
     const message_type t = type_of(msg);
     if (t == message_type::ack) {
         trim_replay(std::get<ack_message>(msg).sequence_id);
@@ -142,23 +142,23 @@ bool hub_connection::on_stateful_record(const hub_message& msg, bool& skip) {
     if (t == message_type::sequence) {
         const std::int64_t id = std::get<sequence_message>(msg).sequence_id;
         skip = true;
-        if (id > recv_done_ + 1 || id < 1) {
+        if (id > rs_->recv_done + 1 || id < 1) {
             ep_.local().stats.protocol_errors.add();
             close(std::string("Connection closed with an error. Sequence ID greater than amount of messages we've "
                               "received."),
                   true);
             return false;
         }
-        recv_next_ = id;
+        rs_->recv_next = id;
         return true;
     }
     if (!is_trackable(t)) return true;
-    const std::int64_t id = recv_next_++;
-    if (id <= recv_done_) {
+    const std::int64_t id = rs_->recv_next++;
+    if (id <= rs_->recv_done) {
         skip = true;  // sent again after a reconnect, processed already
         return true;
     }
-    recv_done_ = id;
+    rs_->recv_done = id;
     return true;
 }
 

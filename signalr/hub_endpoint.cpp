@@ -210,26 +210,25 @@ task<void> hub_endpoint::connect(http::exchange& ex) {
 
     ex.respond_raw(101, verdict.response());
     // The hub connection runs after this handler, the HTTP request and its session are gone.
-    ex.upgrade(serve(ex.take_socket(), std::move(id), stateful ? std::string(*token) : std::string(), stateful,
-                     ex.take_input()));
+    http::upgraded_socket socket = ex.take_socket();
+    auto c = std::make_unique<hub_connection>(*this, socket.conn(), std::move(id));
+    if (stateful) c->offer_stateful(std::string(*token));
+    ex.upgrade(serve(std::move(socket), std::move(c), ex.take_input()));
 }
 
-// The life of one WebSocket hub connection, on its own once the HTTP session has ended: what an
-// idle connection holds is this frame, the hub connection's own and the socket.
-task<void> hub_endpoint::serve(http::upgraded_socket socket, std::string id, std::string token, bool stateful,
-                               std::string input) {
-    {
-        hub_connection c(*this, socket.conn(), std::move(id));
-        if (stateful) {
-            c.offer_stateful(token);
-            local().by_token[token] = &c;
-        }
-        co_await c.run(std::move(input));
-        if (stateful) {
-            local().by_token.erase(token);
-            drop_link(token);
-        }
+// The life of one WebSocket hub connection, on its own once the HTTP session has ended. An idle
+// connection holds this frame, the receive loop's, the hub connection and the socket; arguments
+// are few on purpose (a coroutine keeps its parameters for its whole life).
+task<void> hub_endpoint::serve(http::upgraded_socket socket, std::unique_ptr<hub_connection> c, std::string input) {
+    const bool stateful = c->stateful_offered();
+    if (stateful) local().by_token[c->offered_token()] = c.get();
+    co_await c->run(std::move(input));
+    if (stateful) {
+        std::string token = c->offered_token();
+        local().by_token.erase(token);
+        drop_link(token);
     }
+    c.reset();
     co_await socket.close();
 }
 

@@ -166,7 +166,7 @@ public:
 private:
     task<void> negotiate(http::exchange& ex);
     task<void> connect(http::exchange& ex);
-    task<void> serve(http::upgraded_socket socket, std::string id, std::string token, bool stateful, std::string input);
+    task<void> serve(http::upgraded_socket socket, std::unique_ptr<hub_connection> c, std::string input);
     task<void> resume(net::connection& conn, std::string token, std::string accept, std::string input);
     void drop_link(const std::string& token);
     void options_request(http::exchange& ex);
