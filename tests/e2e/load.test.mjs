@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { startServer, tallyhubBin } from './lib/server.mjs';
 import { freePort } from './lib/rabbitmq.mjs';
+import { waitUntil } from './lib/hub.mjs';
 
 const loadBin = path.join(path.dirname(tallyhubBin), 'tallyhub-load');
 
@@ -79,6 +80,12 @@ describe('tallyhub-load against tallyhub (/hubs/metrics, demo source, broadcast 
       assert.equal(lines.report.connect.established, 20);
       assert.equal(lines.report.connect.failed, 20);
       assert.ok(Object.keys(lines.report.connect.failures).length > 0);
+      // The upgraded sockets give their places back when they close: 20 more get in.
+      await waitUntil(async () => (await small.metric('tallyhub_connections_open')) <= 1, 10_000,
+        'the first connections to close');
+      const again = await runLoad([small.url('/hubs/metrics'), '-n', '20', '--duration', '0s', '--setup-timeout', '3s']);
+      assert.equal(again.code, 0);
+      assert.equal(again.lines.report.connect.established, 20);
     } finally {
       await small.close();
     }
