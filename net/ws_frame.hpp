@@ -82,6 +82,9 @@ public:
 
     /// True while a fragmented message has started and not finished.
     bool in_fragmented_message() const noexcept { return in_message_; }
+    /// Between frames, holding no part of a frame or message, nothing fed left: dropping this parser
+    /// and building a fresh one with the same limits changes nothing (an idle connection keeps none).
+    bool at_rest() const noexcept { return state_ == state::header && header_have_ == 0 && !in_message_ && in_left_ == 0; }
 
 private:
     enum class state : std::uint8_t { header, payload, closed, failed };

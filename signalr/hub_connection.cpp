@@ -101,13 +101,14 @@ void hub_connection::sweep(std::chrono::steady_clock::time_point now) {
 // The receive loop. A stateful connection outlives its WebSocket: when the socket drops, the loop
 // parks until a new WebSocket with the same token arrives (reattach) or the grace period ends, then
 // goes on reading from the new socket with a fresh frame parser.
-task<void> hub_connection::run(std::string input) {
-    const ws::parser_limits limits{websocket_limit(ep_.options().max_message_size), 4096};
-    std::optional<ws::frame_parser> fp;
-    fp.emplace(limits);
+task<void> hub_connection::run(std::string input, std::unique_ptr<hub_connection> self, http::upgraded_socket socket) {
     ep_.attach(*this);
     bool go_on = true;
-    if (!input.empty()) go_on = co_await on_frames(*fp, std::span<char>(input.data(), input.size()));
+    if (!input.empty()) {
+        go_on = co_await on_frames(parser(), std::span<char>(input.data(), input.size()));
+        rest_parser();
+    }
+    std::string().swap(input);
     for (;;) {
         while (go_on && !close_ && conn_) {
             reading_ = true;
@@ -125,7 +126,8 @@ task<void> hub_connection::run(std::string input) {
             }
             // The receive buffer is ours until the next read: the frame parser unmasks it in place.
             auto bytes = std::span<char>(const_cast<char*>(r.bytes.data()), r.bytes.size());
-            go_on = co_await on_frames(*fp, bytes);
+            go_on = co_await on_frames(parser(), bytes);
+            rest_parser();
         }
         if (!parked() || close_) break;
         co_await park_awaiter{*this};
@@ -138,22 +140,44 @@ task<void> hub_connection::run(std::string input) {
             }
             break;
         }
-        // A new WebSocket takes over.
+        // A new WebSocket takes over, with a fresh frame parser.
         ep_.local().stats.stateful_resumes.add();
         rs_->parked = false;
         conn_ = std::exchange(rs_->next_conn, nullptr);
         rs_->conn_owner = std::exchange(rs_->next_owner, {});
         transport_ = std::make_unique<ws_transport>(*conn_);
         read_stopped_ = false;
-        fp.emplace(limits);
-        pending_.clear();
+        parser_.reset();
+        pending_.reset();
         last_received_ = last_sent_ = reactor::current().now();
         replay();
-        std::string first = std::exchange(rs_->next_input, {});
+        rs_->first_input = std::exchange(rs_->next_input, {});
         go_on = true;
-        if (!first.empty()) go_on = co_await on_frames(*fp, std::span<char>(first.data(), first.size()));
+        if (!rs_->first_input.empty()) {
+            std::string& first = rs_->first_input;
+            go_on = co_await on_frames(parser(), std::span<char>(first.data(), first.size()));
+            rest_parser();
+            std::string().swap(rs_->first_input);
+        }
     }
     co_await finish();
+    if (self) {
+        // This task owns the connection: it ends here, then the socket closes.
+        if (stateful_offered()) ep_.forget_stateful(offered_token());
+        self.reset();
+    }
+    co_await socket.close();
+}
+
+// The frame parser of this WebSocket, built when bytes arrive; rest_parser() drops it again once it
+// holds nothing (most messages arrive whole in one read), so an idle connection keeps none.
+ws::frame_parser& hub_connection::parser() {
+    if (!parser_) parser_ = std::make_unique<ws::frame_parser>(ws::parser_limits{websocket_limit(ep_.options().max_message_size), 4096});
+    return *parser_;
+}
+
+void hub_connection::rest_parser() noexcept {
+    if (parser_ && parser_->at_rest()) parser_.reset();
 }
 
 task<bool> hub_connection::on_frames(ws::frame_parser& fp, std::span<char> bytes) {
@@ -206,10 +230,10 @@ task<bool> hub_connection::on_frames(ws::frame_parser& fp, std::span<char> bytes
 
 task<bool> hub_connection::on_message(std::string_view payload) {
     std::string_view data = payload;
-    const bool buffered = !pending_.empty();
+    const bool buffered = pending_ != nullptr;
     if (buffered) {
-        pending_.append(payload);
-        data = pending_;
+        pending_->append(payload);
+        data = *pending_;
     }
     std::size_t consumed = 0;
     bool go_on = true;
@@ -217,11 +241,11 @@ task<bool> hub_connection::on_message(std::string_view payload) {
     if (go_on && handshaken_) go_on = co_await on_hub_bytes(data, consumed);
     // Keep an incomplete record for the next message.
     if (buffered) {
-        pending_.erase(0, consumed);
+        pending_->erase(0, consumed);
+        if (pending_->empty()) pending_.reset();
     } else if (consumed < data.size()) {
-        pending_.assign(data.substr(consumed));
+        pending_ = std::make_unique<std::string>(data.substr(consumed));
     }
-    if (pending_.empty() && pending_.capacity() > 4096) pending_ = std::string();
     co_return go_on;
 }
 

@@ -35,6 +35,7 @@
 #include "core/shared_bytes.hpp"
 #include "core/task.hpp"
 #include "net/connection.hpp"
+#include "net/http_server.hpp"
 #include "net/ws_frame.hpp"
 #include "signalr/handshake.hpp"
 #include "signalr/hub.hpp"
@@ -57,7 +58,10 @@ public:
     hub_connection& operator=(const hub_connection&) = delete;
 
     /// Serves the connection: `input` holds bytes already read after the upgrade request.
-    task<void> run(std::string input);
+    /// Serves a WebSocket from `input` (bytes already read) until the connection ends. With `self`,
+    /// the task owns the connection and destroys it at the end, then closes `socket`.
+    task<void> run(std::string input, std::unique_ptr<hub_connection> self = nullptr,
+                   http::upgraded_socket socket = {});
     /// Serves a connection whose input comes by HTTP POST (SSE, long polling).
     task<void> run_http();
     /// Bytes of a POST body (complete hub messages, or parts of them); false when the connection no
@@ -140,6 +144,8 @@ private:
     };
 
     task<bool> on_frames(ws::frame_parser& fp, std::span<char> bytes);
+    ws::frame_parser& parser();
+    void rest_parser() noexcept;
     task<bool> on_message(std::string_view payload);
     task<bool> on_hub_bytes(std::string_view data, std::size_t& consumed);
     task<bool> on_record(const hub_message& msg);
@@ -178,18 +184,24 @@ private:
     std::unique_ptr<hub_transport> transport_;
     std::string id_;
     unsigned core_;
+    std::uint32_t slot_ = 0;
+    // Flags together, in one word (an idle connection is mostly this object).
     bool handshaken_ = false;
     hub_protocol protocol_ = hub_protocol::json;
     bool read_stopped_ = false;
+    bool reading_ = false;
+    bool send_close_record_ = true;
+    bool peer_closed_ = false;
+    bool stateful_ = false;  // agreed in the handshake (rs_ is then set)
     std::chrono::steady_clock::time_point created_;
     std::chrono::steady_clock::time_point last_received_;
     std::chrono::steady_clock::time_point last_sent_;
     std::chrono::steady_clock::time_point over_limit_since_{};  // superseding frames did not fit
     std::string batch_;    // records of this loop turn, not yet framed
-    std::string pending_;  // an incomplete record (split across WebSocket messages)
+    std::unique_ptr<std::string> pending_;  // an incomplete record (split across WebSocket messages)
     std::unique_ptr<pending_close> close_;  // set once the connection is ending
+    std::unique_ptr<ws::frame_parser> parser_;  // only while a frame or message is in parts
     std::vector<group_membership> groups_;
-    std::uint32_t slot_ = 0;
     // Streams of either direction: allocated by the first stream message, so that a connection
     // that never streams (most dashboards) does not carry four empty hash tables.
     struct stream_state {
@@ -200,9 +212,6 @@ private:
     };
     stream_state& streaming();
     std::unique_ptr<stream_state> streaming_;
-    bool reading_ = false;
-    bool send_close_record_ = true;
-    bool peer_closed_ = false;
     std::size_t background_ = 0;
     std::coroutine_handle<> background_done_;
     lazy_deque<std::string> inbox_;  // POST bodies not yet parsed
@@ -234,10 +243,10 @@ private:
         std::coroutine_handle<> park_waiter;
         net::connection* next_conn = nullptr;  // a WebSocket waiting to take over
         std::string next_input;
+        std::string first_input;  // next_input, being read by run() after the takeover
         std::coroutine_handle<> next_owner;  // its upgrade task, resumed when the socket is let go
         std::coroutine_handle<> conn_owner;  // the upgrade task of conn_, if not run()'s own socket
     };
-    bool stateful_ = false;  // agreed in the handshake (rs_ is then set)
     bool parked() const noexcept { return rs_ && rs_->parked; }
     std::unique_ptr<resume_state> rs_;
 };

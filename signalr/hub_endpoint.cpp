@@ -210,26 +210,16 @@ task<void> hub_endpoint::connect(http::exchange& ex) {
 
     ex.respond_raw(101, verdict.response());
     // The hub connection runs after this handler, the HTTP request and its session are gone.
+    // The connection's task owns it and its socket: an idle WebSocket is that task's frame, the
+    // hub connection and the socket, nothing of the HTTP session.
     http::upgraded_socket socket = ex.take_socket();
     auto c = std::make_unique<hub_connection>(*this, socket.conn(), std::move(id));
-    if (stateful) c->offer_stateful(std::string(*token));
-    ex.upgrade(serve(std::move(socket), std::move(c), ex.take_input()));
-}
-
-// The life of one WebSocket hub connection, on its own once the HTTP session has ended. An idle
-// connection holds this frame, the receive loop's, the hub connection and the socket; arguments
-// are few on purpose (a coroutine keeps its parameters for its whole life).
-task<void> hub_endpoint::serve(http::upgraded_socket socket, std::unique_ptr<hub_connection> c, std::string input) {
-    const bool stateful = c->stateful_offered();
-    if (stateful) local().by_token[c->offered_token()] = c.get();
-    co_await c->run(std::move(input));
     if (stateful) {
-        std::string token = c->offered_token();
-        local().by_token.erase(token);
-        drop_link(token);
+        c->offer_stateful(std::string(*token));
+        local().by_token[c->offered_token()] = c.get();
     }
-    c.reset();
-    co_await socket.close();
+    hub_connection& hc = *c;
+    ex.upgrade(hc.run(ex.take_input(), std::move(c), std::move(socket)));
 }
 
 // A stateful connection's later WebSocket, on the core that serves the connection (the socket may
@@ -250,6 +240,11 @@ task<void> hub_endpoint::resume(net::connection& conn, std::string token, std::s
     }
     conn.send(accept);
     co_await it->second->reattach(conn, std::move(input));
+}
+
+void hub_endpoint::forget_stateful(const std::string& token) {
+    local().by_token.erase(token);
+    drop_link(token);
 }
 
 void hub_endpoint::drop_link(const std::string& token) {

@@ -162,11 +162,12 @@ public:
     void remove_from_group(std::string_view connection_id, std::string_view group);
     void join_local(hub_connection& c, std::string_view group);
     void leave_local(hub_connection& c, std::string_view group);
+    /// A stateful WebSocket connection of this core has ended: its token leads nowhere any more.
+    void forget_stateful(const std::string& token);
 
 private:
     task<void> negotiate(http::exchange& ex);
     task<void> connect(http::exchange& ex);
-    task<void> serve(http::upgraded_socket socket, std::unique_ptr<hub_connection> c, std::string input);
     task<void> resume(net::connection& conn, std::string token, std::string accept, std::string input);
     void drop_link(const std::string& token);
     void options_request(http::exchange& ex);
