@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cassert>
 #include <cerrno>
 
@@ -14,7 +15,13 @@ namespace {
 constexpr size_t coalesce_limit = 16 * 1024;  // small sends are copied into the tail segment up to this
 }
 
-connection::connection(int fd, connection_limits limits) : fd_(fd), limits_(limits), deadline_(static_cast<deadline_target*>(this)) {
+namespace {
+std::uint32_t clamp_limit(size_t n) noexcept { return std::uint32_t(std::min<size_t>(n, UINT32_MAX)); }
+}  // namespace
+
+connection::connection(int fd, connection_limits limits)
+    : fd_(fd), soft_limit_(clamp_limit(limits.output_soft_limit)), hard_limit_(clamp_limit(limits.output_hard_limit)),
+      deadline_(static_cast<deadline_target*>(this)) {
     stream_.fd = fd;
 }
 
@@ -49,14 +56,14 @@ read_result connection::read_awaiter::await_resume() noexcept {
 
 send_status connection::admit(size_t n, size_t headroom) {
     if (!open()) return send_status::dropped;
-    if (queued_ + n > limits_.output_hard_limit + headroom) {
+    if (queued_ + n > hard_limit_ + headroom) {
         local_stats().sends_dropped.add();
         return send_status::dropped;
     }
     queued_ += n;
     if (!out_) out_ = std::make_unique<output>();
     reactor::current().defer_flush(*this);
-    return queued_ > limits_.output_soft_limit ? send_status::backpressure : send_status::ok;
+    return queued_ > soft_limit_ ? send_status::backpressure : send_status::ok;
 }
 
 send_status connection::send(std::string_view bytes) {

@@ -126,16 +126,18 @@ private:
     void on_written(int32_t res);
     void on_deadline() noexcept override;
 
+    // Ordered for size: every open socket, idle ones included, is one of these.
     int fd_;
-    connection_limits limits_;
-    recv_stream stream_;
-    stream_entry current_{};  // the buffer handed out by the last read()
     bool holding_ = false;
-    std::unique_ptr<output> out_;
-    size_t queued_ = 0;
     bool writing_ = false;
     bool failed_ = false;
     bool timed_out_ = false;
+    std::uint32_t soft_limit_;  // connection_limits, at most 4 GiB each
+    std::uint32_t hard_limit_;
+    recv_stream stream_;
+    stream_entry current_{};  // the buffer handed out by the last read()
+    std::unique_ptr<output> out_;
+    size_t queued_ = 0;
     std::coroutine_handle<> drain_waiter_;
     std::coroutine_handle<> write_waiter_;
     timer_wheel::entry deadline_;

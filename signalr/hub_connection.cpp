@@ -1,5 +1,8 @@
 #include "signalr/hub_connection.hpp"
 
+#include <cstring>
+#include <stdexcept>
+
 #include <fmt/format.h>
 
 #include "core/log.hpp"
@@ -27,8 +30,10 @@ hub_connection::hub_connection(hub_endpoint& ep, net::connection& conn, std::str
 
 hub_connection::hub_connection(hub_endpoint& ep, net::connection* conn, std::unique_ptr<hub_transport> transport,
                                std::string id)
-    : ep_(ep), conn_(conn), transport_(std::move(transport)), id_(std::move(id)),
-      core_(unsigned(reactor::current().core())) {
+    : ep_(ep), conn_(conn), transport_(std::move(transport)), core_(unsigned(reactor::current().core())) {
+    if (id.size() > max_id_size) throw std::invalid_argument("hub connection id longer than 23 characters: " + id);
+    std::memcpy(id_.data(), id.data(), id.size());
+    id_size_ = std::uint8_t(id.size());
     created_ = last_received_ = last_sent_ = reactor::current().now();
 }
 
@@ -285,7 +290,7 @@ bool hub_connection::on_handshake(std::string_view data, std::size_t& consumed) 
                 try {
                     ep_.definition().on_connected(call);
                 } catch (const std::exception& e) {
-                    log_warn("on-connected hook failed for {}: {}", id_, e.what());
+                    log_warn("on-connected hook failed for {}: {}", id(), e.what());
                     close(std::string(protocol_error_text), false);
                     return false;
                 }
@@ -356,7 +361,7 @@ task<void> hub_connection::finish() {
             try {
                 ep_.definition().on_disconnected(call);
             } catch (const std::exception& e) {
-                log_warn("on-disconnected hook failed for {}: {}", id_, e.what());
+                log_warn("on-disconnected hook failed for {}: {}", id(), e.what());
             }
         }
         ep_.local().stats.connections_closed.add();

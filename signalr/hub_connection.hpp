@@ -18,6 +18,7 @@
 // Stateful reconnect (WebSockets, hub_connection_resume.cpp): messages are numbered and kept until
 // acknowledged, and the connection outlives a dropped socket for the grace period; a new socket
 // with the same token takes over and gets the unacknowledged messages again, in order.
+#include <array>
 #include <chrono>
 #include <coroutine>
 #include <deque>
@@ -91,7 +92,9 @@ public:
     bool stateful() const noexcept { return stateful_; }
     transport_kind transport() const noexcept { return transport_->kind(); }
 
-    const std::string& id() const noexcept { return id_; }
+    std::string_view id() const noexcept { return {id_.data(), id_size_}; }
+    /// Connection ids are 22 characters (negotiate.cpp); the connection keeps them inline.
+    static constexpr std::size_t max_id_size = 23;
     unsigned core() const noexcept { return core_; }
     hub_endpoint& endpoint() noexcept { return ep_; }
     bool handshaken() const noexcept { return handshaken_; }
@@ -182,7 +185,8 @@ private:
     hub_endpoint& ep_;
     net::connection* conn_;  // the socket of a WebSocket or SSE connection; null for long polling
     std::unique_ptr<hub_transport> transport_;
-    std::string id_;
+    std::array<char, max_id_size> id_{};
+    std::uint8_t id_size_ = 0;
     unsigned core_;
     std::uint32_t slot_ = 0;
     // Flags together, in one word (an idle connection is mostly this object).

@@ -63,7 +63,7 @@ void hub_connection::send_message(const hub_message& msg) {
         queue_bytes(record, n);
         return;
     }
-    log_warn("hub message of type {} for {} has a value MessagePack cannot carry: {}", int(type_of(msg)), id_,
+    log_warn("hub message of type {} for {} has a value MessagePack cannot carry: {}", int(type_of(msg)), id(),
              r.err().reason);
     // The caller still learns that its invocation ended.
     if (const auto* c = std::get_if<completion_message>(&msg)) {

@@ -58,7 +58,7 @@ bool hub_connection::park() {
     transport_ = std::make_unique<parked_transport>();
     rs_->parked = true;
     rs_->parked_since = reactor::current().now();
-    log_debug("stateful connection {} lost its WebSocket; waiting for the client", id_);
+    log_debug("stateful connection {} lost its WebSocket; waiting for the client", id());
     return true;
 }
 
@@ -105,7 +105,7 @@ void hub_connection::replay() {
         json_protocol::write(m, record);
     transport_->send(frame_unit(transport(), protocol_, record), false);
     for (const auto& u : rs_->replay) transport_->send_shared(u.unit, 0, nullptr);
-    log_debug("stateful reconnect of {}: Sequence {}, {} units ({} bytes) replayed", id_, m.sequence_id, rs_->replay.size(),
+    log_debug("stateful reconnect of {}: Sequence {}, {} units ({} bytes) replayed", id(), m.sequence_id, rs_->replay.size(),
               rs_->replay_bytes);
     rs_->ack_sent = 0;  // the new socket hears the Ack again
 }
