@@ -118,10 +118,10 @@ std::shared_ptr<const hub_endpoint::broadcast> hub_endpoint::encode(std::string 
 
 void hub_endpoint::deliver_all(const broadcast& b) {
     auto& p = local();
-    if (p.by_id.empty()) return;
+    if (p.connections.empty()) return;
     core_frames frames(p, b.json, b.msgpack, b.transcoded);
     const std::size_t records = record_count(b.json);
-    for (hub_connection* c : p.all) {
+    for (hub_connection* c : p.connections.all()) {
         if (!c->handshaken() || c->closing() || c->id() == b.except_id) continue;
         if (const shared_bytes* f = frames.of(*c)) c->send_frame(*f, 0, records);
     }
@@ -144,7 +144,7 @@ void hub_endpoint::deliver_group(const broadcast& b) {
 // protocol, and one send per connection.
 void hub_endpoint::deliver_each(const broadcast_each& b, std::uint8_t kind) {
     auto& p = local();
-    if (p.by_id.empty() || b.records.empty()) return;
+    if (p.connections.empty() || b.records.empty()) return;
     const std::size_t n = std::min(b.records.size(), max_each);
     const std::vector<std::string>* msgpack = b.transcoded ? &b.msgpack : nullptr;
     std::vector<std::string> local_msgpack;  // this core's own encoding, when the sender made none
@@ -175,7 +175,7 @@ void hub_endpoint::deliver_each(const broadcast_each& b, std::uint8_t kind) {
     }
     std::uint64_t unencodable = 0;  // records MessagePack could not carry
     bool unencodable_known = false;
-    for (hub_connection* c : p.all) {
+    for (hub_connection* c : p.connections.all()) {
         if (!c->handshaken() || c->closing()) continue;
         const hub_protocol protocol = c->protocol();
         const transport_kind transport = c->transport();
@@ -215,9 +215,9 @@ void hub_endpoint::deliver_each(const broadcast_each& b, std::uint8_t kind) {
 
 void hub_endpoint::deliver_client(const std::string& id, const std::string& record) {
     auto& p = local();
-    auto it = p.by_id.find(id);
-    if (it == p.by_id.end() || !it->second->handshaken() || it->second->closing()) return;
-    it->second->send_record(record);  // one connection: transcoded here if it speaks MessagePack
+    hub_connection* c = p.connections.find(id);
+    if (!c || !c->handshaken() || c->closing()) return;
+    c->send_record(record);  // one connection: transcoded here if it speaks MessagePack
 }
 
 void hub_endpoint::send_each(std::vector<targeted_record> records, std::uint8_t kind) {
@@ -246,8 +246,8 @@ void hub_endpoint::send_group(std::string_view group, std::string record, std::s
 void hub_endpoint::send_client(std::string_view connection_id, std::string record) {
     // Connection ids are random and say nothing of their core: look on every core.
     auto& p = local();
-    if (auto it = p.by_id.find(connection_id); it != p.by_id.end()) {
-        if (it->second->handshaken() && !it->second->closing()) it->second->send_record(record);
+    if (hub_connection* c = p.connections.find(connection_id)) {
+        if (c->handshaken() && !c->closing()) c->send_record(record);
         return;
     }
     auto shared = std::make_shared<const std::pair<std::string, std::string>>(std::string(connection_id), std::move(record));
@@ -260,7 +260,7 @@ void hub_endpoint::add_to_group(std::string_view connection_id, std::string_view
     auto shared = std::make_shared<const std::pair<std::string, std::string>>(std::string(connection_id), std::string(group));
     on_every_core(cores_, [this, shared] {
         auto& p = local();
-        if (auto it = p.by_id.find(shared->first); it != p.by_id.end()) join_local(*it->second, shared->second);
+        if (hub_connection* c = p.connections.find(shared->first)) join_local(*c, shared->second);
     });
 }
 
@@ -268,7 +268,7 @@ void hub_endpoint::remove_from_group(std::string_view connection_id, std::string
     auto shared = std::make_shared<const std::pair<std::string, std::string>>(std::string(connection_id), std::string(group));
     on_every_core(cores_, [this, shared] {
         auto& p = local();
-        if (auto it = p.by_id.find(shared->first); it != p.by_id.end()) leave_local(*it->second, shared->second);
+        if (hub_connection* c = p.connections.find(shared->first)) leave_local(*c, shared->second);
     });
 }
 

@@ -260,9 +260,7 @@ void hub_endpoint::drop_link(const std::string& token) {
 
 void hub_endpoint::attach(hub_connection& c) {
     auto& p = local();
-    p.by_id[c.id()] = &c;
-    c.set_slot(std::uint32_t(p.all.size()));
-    p.all.push_back(&c);
+    p.connections.insert(&c);
     p.stats.connections.add(1);
 }
 
@@ -270,13 +268,7 @@ void hub_endpoint::detach(hub_connection& c) {
     auto& p = local();
     while (!c.groups().empty()) leave_local(c, c.groups().back().group->first);
     std::vector<group_membership>().swap(c.groups());
-    if (auto it = p.by_id.find(c.id()); it != p.by_id.end() && it->second == &c) {
-        p.by_id.erase(it);
-        hub_connection* last = p.all.back();
-        p.all[c.slot()] = last;
-        last->set_slot(c.slot());
-        p.all.pop_back();
-    }
+    p.connections.erase(&c);
     p.stats.connections.sub(1);
 }
 
@@ -333,14 +325,14 @@ task<void> hub_endpoint::sweep_loop() {
         p.tokens.sweep(now);
         sweep_polls(now);
         // sweep() may close a connection, but never detaches it here.
-        for (hub_connection* c : p.all) c->sweep(now);
+        for (hub_connection* c : p.connections.all()) c->sweep(now);
     }
 }
 
 void hub_endpoint::begin_drain_core() {
     auto& p = local();
     p.draining = true;
-    for (hub_connection* c : p.all) c->close(std::nullopt, true);
+    for (hub_connection* c : p.connections.all()) c->close(std::nullopt, true);
 }
 
 void hub_endpoint::stop_core() {

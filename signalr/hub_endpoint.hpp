@@ -37,6 +37,7 @@
 #include "core/task.hpp"
 #include "net/cors.hpp"
 #include "net/http_server.hpp"
+#include "signalr/connection_table.hpp"
 #include "signalr/hub.hpp"
 #include "signalr/hub_groups.hpp"
 #include "signalr/handshake.hpp"
@@ -200,10 +201,8 @@ private:
 struct hub_endpoint::core_part {
     explicit core_part(const hub_options& o)
         : tokens(o.negotiate_ttl), parser(o.max_message_size), msgpack_parser(o.max_message_size), transcoder(0) {}
-    std::unordered_map<std::string_view, hub_connection*> by_id;  // key views the connection's id
-    // Every attached connection, densely, for broadcasts and sweeps (walking by_id's nodes costs a
-    // cache miss a connection); hub_connection::slot() is the index.
-    std::vector<hub_connection*> all;
+    // Every attached connection: densely for broadcasts and sweeps, by id for sends to one.
+    connection_table<hub_connection> connections;
     std::unordered_map<std::string, group_members> groups;
     token_registry tokens;
     json_protocol::parser parser;              // JSON connections' input

@@ -237,7 +237,7 @@ inline task<void> run_scenario(const hub* h, hub_options opts, scenario body, ne
         (void)ep.release();
         co_return;
     }
-    EXPECT_EQ(ep->local().by_id.size(), 0u) << "the connection is still registered";
+    EXPECT_EQ(ep->local().connections.size(), 0u) << "the connection is still registered";
     EXPECT_TRUE(ep->local().groups.empty()) << "the connection is still in a group";
     ep->stop_core();
     co_await io::sleep(30ms);  // lets the sweep loop see the stop

@@ -257,7 +257,7 @@ task<void> ends_after_the_grace_period(fixture& f) {
     for (int i = 0; i < 250 && !f.done; ++i) co_await io::sleep(10ms);
     EXPECT_TRUE(f.done);
     EXPECT_EQ(disconnected, 1);
-    EXPECT_TRUE(f.ep.local().by_id.empty());
+    EXPECT_TRUE(f.ep.local().connections.empty());
 }
 
 std::string kpi(int i) {
