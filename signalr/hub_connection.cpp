@@ -106,33 +106,35 @@ void hub_connection::sweep(std::chrono::steady_clock::time_point now) {
 // The receive loop. A stateful connection outlives its WebSocket: when the socket drops, the loop
 // parks until a new WebSocket with the same token arrives (reattach) or the grace period ends, then
 // goes on reading from the new socket with a fresh frame parser.
-task<void> hub_connection::run(std::string input, std::unique_ptr<hub_connection> self, http::upgraded_socket socket) {
+task<void> hub_connection::run(std::unique_ptr<hub_connection> self, http::upgraded_socket socket) {
     ep_.attach(*this);
     bool go_on = true;
-    if (!input.empty()) {
-        go_on = co_await on_frames(parser(), std::span<char>(input.data(), input.size()));
-        rest_parser();
-    }
-    std::string().swap(input);
     for (;;) {
         while (go_on && !close_ && conn_) {
-            reading_ = true;
-            net::read_result r = co_await conn_->read();
-            reading_ = false;
-            if (r.status <= 0) {
-                if (!close_ && park()) break;
-                if (!close_) {
-                    // The peer went away without a close handshake, or a deadline ended the read.
-                    send_close_record_ = false;
-                    close_ = std::make_unique<pending_close>(pending_close{std::nullopt, false, ws::close_code::normal});
-                    peer_closed_ = r.status == 0 || r.status != -ECANCELED;
+            // Bytes that came with the socket first (one call site for both, and a small frame).
+            std::span<char> bytes;
+            if (input_) {
+                bytes = std::span<char>(input_->data(), input_->size());
+            } else {
+                reading_ = true;
+                net::read_result r = co_await conn_->read();
+                reading_ = false;
+                if (r.status <= 0) {
+                    if (!close_ && park()) break;
+                    if (!close_) {
+                        // The peer went away without a close handshake, or a deadline ended the read.
+                        send_close_record_ = false;
+                        close_ = std::make_unique<pending_close>(pending_close{std::nullopt, false, ws::close_code::normal});
+                        peer_closed_ = r.status == 0 || r.status != -ECANCELED;
+                    }
+                    break;
                 }
-                break;
+                // The receive buffer is ours until the next read: the frame parser unmasks it in place.
+                bytes = std::span<char>(const_cast<char*>(r.bytes.data()), r.bytes.size());
             }
-            // The receive buffer is ours until the next read: the frame parser unmasks it in place.
-            auto bytes = std::span<char>(const_cast<char*>(r.bytes.data()), r.bytes.size());
             go_on = co_await on_frames(parser(), bytes);
             rest_parser();
+            input_.reset();
         }
         if (!parked() || close_) break;
         co_await park_awaiter{*this};
@@ -156,14 +158,8 @@ task<void> hub_connection::run(std::string input, std::unique_ptr<hub_connection
         pending_.reset();
         last_received_ = last_sent_ = reactor::current().now();
         replay();
-        rs_->first_input = std::exchange(rs_->next_input, {});
+        set_input(std::exchange(rs_->next_input, {}));
         go_on = true;
-        if (!rs_->first_input.empty()) {
-            std::string& first = rs_->first_input;
-            go_on = co_await on_frames(parser(), std::span<char>(first.data(), first.size()));
-            rest_parser();
-            std::string().swap(rs_->first_input);
-        }
     }
     co_await finish();
     if (self) {
@@ -172,6 +168,10 @@ task<void> hub_connection::run(std::string input, std::unique_ptr<hub_connection
         self.reset();
     }
     co_await socket.close();
+}
+
+void hub_connection::set_input(std::string bytes) {
+    if (!bytes.empty()) input_ = std::make_unique<std::string>(std::move(bytes));
 }
 
 // The frame parser of this WebSocket, built when bytes arrive; rest_parser() drops it again once it

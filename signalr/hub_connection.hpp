@@ -59,10 +59,11 @@ public:
     hub_connection& operator=(const hub_connection&) = delete;
 
     /// Serves the connection: `input` holds bytes already read after the upgrade request.
-    /// Serves a WebSocket from `input` (bytes already read) until the connection ends. With `self`,
-    /// the task owns the connection and destroys it at the end, then closes `socket`.
-    task<void> run(std::string input, std::unique_ptr<hub_connection> self = nullptr,
-                   http::upgraded_socket socket = {});
+    /// Bytes read past the upgrade request, for run() to parse before it reads the socket.
+    void set_input(std::string bytes);
+    /// Serves a WebSocket until the connection ends. With `self`, the task owns the connection and
+    /// destroys it at the end, then closes `socket`.
+    task<void> run(std::unique_ptr<hub_connection> self = nullptr, http::upgraded_socket socket = {});
     /// Serves a connection whose input comes by HTTP POST (SSE, long polling).
     task<void> run_http();
     /// Bytes of a POST body (complete hub messages, or parts of them); false when the connection no
@@ -205,6 +206,7 @@ private:
     std::unique_ptr<std::string> pending_;  // an incomplete record (split across WebSocket messages)
     std::unique_ptr<pending_close> close_;  // set once the connection is ending
     std::unique_ptr<ws::frame_parser> parser_;  // only while a frame or message is in parts
+    std::unique_ptr<std::string> input_;        // bytes that came with the socket, not parsed yet
     std::vector<group_membership> groups_;
     // Streams of either direction: allocated by the first stream message, so that a connection
     // that never streams (most dashboards) does not carry four empty hash tables.
@@ -247,7 +249,6 @@ private:
         std::coroutine_handle<> park_waiter;
         net::connection* next_conn = nullptr;  // a WebSocket waiting to take over
         std::string next_input;
-        std::string first_input;  // next_input, being read by run() after the takeover
         std::coroutine_handle<> next_owner;  // its upgrade task, resumed when the socket is let go
         std::coroutine_handle<> conn_owner;  // the upgrade task of conn_, if not run()'s own socket
     };

@@ -218,8 +218,9 @@ task<void> hub_endpoint::connect(http::exchange& ex) {
         c->offer_stateful(std::string(*token));
         local().by_token[c->offered_token()] = c.get();
     }
+    c->set_input(ex.take_input());
     hub_connection& hc = *c;
-    ex.upgrade(hc.run(ex.take_input(), std::move(c), std::move(socket)));
+    ex.upgrade(hc.run(std::move(c), std::move(socket)));
 }
 
 // A stateful connection's later WebSocket, on the core that serves the connection (the socket may

@@ -42,7 +42,7 @@ task<void> serve_as(hub_endpoint* ep, int fd, std::string id, int* done) {
     net::connection conn(fd, {});
     {
         hub_connection c(*ep, conn, std::move(id));
-        co_await c.run(std::string{});
+        co_await c.run();
     }
     co_await conn.close();
     ++*done;

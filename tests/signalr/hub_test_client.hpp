@@ -200,7 +200,7 @@ inline task<void> serve(hub_endpoint* ep, int fd, bool* done, net::connection_li
     served_connection = &conn;
     {
         hub_connection c(*ep, conn, "conn-1");
-        co_await c.run(std::string{});
+        co_await c.run();
     }
     served_connection = nullptr;
     co_await conn.close();

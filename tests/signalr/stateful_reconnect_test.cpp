@@ -77,7 +77,7 @@ task<void> serve_first(hub_endpoint* ep, int fd, bool* done, hub_connection** ou
             c.offer_stateful(std::string(token));
             ep->local().by_token[std::string(token)] = &c;
             *out = &c;
-            co_await c.run(std::string{});
+            co_await c.run();
             ep->local().by_token.erase(std::string(token));
             *out = nullptr;
         }
