@@ -53,20 +53,24 @@ upgraded_socket exchange::take_socket() {
 
 upgraded_socket::~upgraded_socket() {
     if (!conn_) return;
-    conn_.reset();  // only at teardown: a served socket ends with close()
-    end();
+    // Dropped without close() (a handler failed after take_socket): the kernel may still be reading
+    // into the connection, so it is closed properly, by a task of its own.
+    if (reactor::on_reactor_thread())
+        reactor::current().spawn(closing(std::move(conn_), server_));
+    else
+        (void)conn_.release();  // no loop left to close it on (process teardown)
 }
 
 task<void> upgraded_socket::close() {
     if (!conn_) co_return;
-    co_await conn_->close();
-    conn_.reset();
-    end();
+    co_await closing(std::move(conn_), server_);
 }
 
-void upgraded_socket::end() noexcept {
+task<void> upgraded_socket::closing(std::unique_ptr<net::connection> c, server* s) {
+    co_await c->close();
+    c.reset();
     net::local_stats().connections_open.sub(1);
-    --server_->sessions_;
+    --s->sessions_;
 }
 
 connection_header exchange::connection_for_response() const noexcept {
@@ -113,7 +117,7 @@ task<server::dispatch_outcome> server::dispatch(std::unique_ptr<net::connection>
                 co_await m.handler->async(ex);
             } catch (const std::exception& e) {
                 log_error("handler for {} {} failed: {}", req.method_name, req.path, e.what());
-                if (!ex.upgraded() && ex.status() == 0) {
+                if (!ex.upgraded() && !ex.socket_taken() && ex.status() == 0) {
                     ex.close_after();
                     ex.respond(500, "text/plain; charset=utf-8", "internal error\n");
                 }
@@ -129,7 +133,10 @@ task<server::dispatch_outcome> server::dispatch(std::unique_ptr<net::connection>
     } else {
         ex.respond(404, "text/plain; charset=utf-8", "not found\n");
     }
-    if (ex.upgraded()) co_return dispatch_outcome{false, ex.take_takeover(), ex.socket_taken()};
+    // A handler that took the socket owns it, even if it failed before handing it to a task (the
+    // socket is then closed already): the session must not touch it again.
+    if (ex.socket_taken()) co_return dispatch_outcome{false, ex.take_takeover(), true};
+    if (ex.upgraded()) co_return dispatch_outcome{false, ex.take_takeover()};
     if (ex.status() == 0) ex.respond(500, "text/plain; charset=utf-8", "handler sent no response\n");
     count_status(ex.status());
     co_return dispatch_outcome{ex.connection_for_response() != connection_header::close, {}};
@@ -175,15 +182,15 @@ task<void> server::session(int fd) {
             view = input;
             off = 0;
             dispatch_outcome outcome = co_await dispatch(owner, parser.current(), input);
+            if (outcome.detached) {
+                // The takeover owns the socket and its count: it runs on its own, and this
+                // session's frame goes now.
+                if (outcome.takeover.valid()) reactor::current().spawn(std::move(outcome.takeover));
+                co_return;
+            }
             if (outcome.takeover.valid()) {
                 // The connection is no longer HTTP: free what only HTTP needed, then serve it.
                 idle_.erase(&c);
-                if (outcome.detached) {
-                    // The takeover owns the socket and its count: it runs on its own, and this
-                    // session's frame goes now.
-                    reactor::current().spawn(std::move(outcome.takeover));
-                    co_return;
-                }
                 parser.release();
                 std::string().swap(input);
                 view = {};

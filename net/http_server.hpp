@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <unordered_set>
@@ -47,7 +48,7 @@ public:
 private:
     friend class exchange;
     upgraded_socket(std::unique_ptr<net::connection> c, server* s) noexcept : conn_(std::move(c)), server_(s) {}
-    void end() noexcept;
+    static task<void> closing(std::unique_ptr<net::connection> c, server* s);
 
     std::unique_ptr<net::connection> conn_;
     server* server_ = nullptr;

@@ -2,11 +2,14 @@
 // each I/O backend: the bytes read past the request and those arriving during the move reach the
 // adopting core in order, earlier pipelined responses leave first, each core's connection count
 // stays right, and a target that is draining, full or gone closes the socket (once) instead.
+// Also a socket taken over for good (exchange::take_socket, what a WebSocket upgrade does): counted
+// until its task closes it, and closed, not leaked, when the handler fails after taking it.
 
 #include <gtest/gtest.h>
 
 #include <array>
 #include <memory>
+#include <stdexcept>
 #include <string>
 
 #include <fmt/format.h>
@@ -54,6 +57,31 @@ task<void> move_handler(exchange& ex) {
     co_return;
 }
 
+// GET /own?wait=MS takes the socket for a task of its own, which answers after MS milliseconds and
+// closes it; GET /own-fail takes it and throws.
+task<void> owned_answer(upgraded_socket s, std::chrono::milliseconds wait) {
+    co_await io::sleep(wait);
+    response_head head;
+    head.connection = connection_header::close;
+    std::string out;
+    append_response(out, head, "owned");
+    s.conn().send(std::move(out));
+    co_await s.close();
+}
+
+task<void> own_handler(exchange& ex) {
+    auto q = query_params::parse(ex.req().query);
+    const auto wait = std::chrono::milliseconds(std::stoul(std::string(q->get("wait").value_or("0"))));
+    ex.upgrade(owned_answer(ex.take_socket(), wait));
+    co_return;
+}
+
+task<void> own_fail_handler(exchange& ex) {
+    upgraded_socket s = ex.take_socket();
+    throw std::runtime_error("failed after taking the socket");
+    co_return;
+}
+
 class http_handoff_test : public ::testing::TestWithParam<std::string> {
 protected:
     void SetUp() override {
@@ -65,6 +93,12 @@ protected:
         handler where;
         where.sync = [](exchange& ex) { ex.respond(200, "text/plain", fmt::format("core {}", reactor::current().core())); };
         routes_.add(method::get, "/where", where);
+        handler own;
+        own.async = [](exchange& ex) { return own_handler(ex); };
+        routes_.add(method::get, "/own", own);
+        handler own_fail;
+        own_fail.async = [](exchange& ex) { return own_fail_handler(ex); };
+        routes_.add(method::get, "/own-fail", own_fail);
     }
     void TearDown() override {
         if (!cores_->ok()) return;
@@ -167,6 +201,34 @@ TEST_P(http_handoff_test, a_full_target_answers_503_and_the_sender_no_longer_cou
     EXPECT_EQ(stats(1).connections_rejected.load(), 1u);
     ::close(fd);
     ::close(idle);
+}
+
+TEST_P(http_handoff_test, a_taken_socket_counts_until_its_task_closes_it) {
+    start_servers(1);
+    int fd = client_on(0);
+    write_all(fd, "GET /own?wait=300 HTTP/1.1\r\nHost: t\r\n\r\n");
+    // The session has ended; the task holds the socket and its place under --max-connections.
+    EXPECT_TRUE(smp_harness::wait_for([&] { return cores_->on(0, [] { return reactor::current().live_tasks(); }) >= 1; }, 2s));
+    EXPECT_EQ(open_on(0), 1u);
+    int refused = client_on(0);
+    EXPECT_TRUE(read_to_end(refused, 5s).starts_with("HTTP/1.1 503"));
+    ::close(refused);
+    std::string got = read_to_end(fd, 5s);
+    EXPECT_TRUE(got.starts_with("HTTP/1.1 200")) << got;
+    EXPECT_NE(got.find("owned"), std::string::npos) << got;
+    EXPECT_TRUE(smp_harness::wait_for([&] { return open_on(0) == 0; }, 2s));
+    ::close(fd);
+}
+
+TEST_P(http_handoff_test, a_handler_that_fails_after_taking_the_socket_closes_it) {
+    start_servers(1);
+    for (int i = 0; i < 3; ++i) {  // each time the place comes back
+        int fd = client_on(0);
+        write_all(fd, "GET /own-fail HTTP/1.1\r\nHost: t\r\n\r\n");
+        EXPECT_EQ(read_to_end(fd, 5s), "");  // closed, nothing written
+        EXPECT_TRUE(smp_harness::wait_for([&] { return open_on(0) == 0; }, 2s));
+        ::close(fd);
+    }
 }
 
 TEST_P(http_handoff_test, a_target_without_a_server_closes_the_socket) {
