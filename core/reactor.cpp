@@ -72,6 +72,8 @@ void reactor::spawn(task<void> t) {
     schedule(h);
 }
 
+// The reactor of the thread the task ends on: tasks never move between cores, so it is the one
+// that spawned it.
 void detail::detached_task_done() noexcept {
     if (reactor* r = reactor::current_) --r->live_tasks_;
 }

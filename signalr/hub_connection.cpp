@@ -137,6 +137,9 @@ task<void> hub_connection::run(std::unique_ptr<hub_connection> self, http::upgra
             input_.reset();
         }
         if (!parked() || close_) break;
+        // The first socket is dead: its descriptor and --max-connections place go back now, not at
+        // the end of the grace period (no-op once closed, or when the caller owns the socket).
+        co_await socket.close();
         co_await park_awaiter{*this};
         if (!rs_->next_conn || close_) {
             // The grace period ended (or the server drains): the connection ends for good.

@@ -58,7 +58,6 @@ public:
     hub_connection(const hub_connection&) = delete;
     hub_connection& operator=(const hub_connection&) = delete;
 
-    /// Serves the connection: `input` holds bytes already read after the upgrade request.
     /// Bytes read past the upgrade request, for run() to parse before it reads the socket.
     void set_input(std::string bytes);
     /// Serves a WebSocket until the connection ends. With `self`, the task owns the connection and
@@ -127,7 +126,7 @@ public:
     /// both sides in step).
     std::vector<group_membership>& groups() noexcept { return groups_; }
     const std::vector<group_membership>& groups() const noexcept { return groups_; }
-    /// Its index in hub_endpoint::core_part::all while attached.
+    /// Its position in its core's connection table (hub_endpoint::core_part::connections).
     std::uint32_t slot() const noexcept { return slot_; }
     void set_slot(std::uint32_t s) noexcept { slot_ = s; }
 
@@ -250,7 +249,7 @@ private:
         net::connection* next_conn = nullptr;  // a WebSocket waiting to take over
         std::string next_input;
         std::coroutine_handle<> next_owner;  // its upgrade task, resumed when the socket is let go
-        std::coroutine_handle<> conn_owner;  // the upgrade task of conn_, if not run()'s own socket
+        std::coroutine_handle<> conn_owner;  // the upgrade task of conn_, if conn_ came by reattach
     };
     bool parked() const noexcept { return rs_ && rs_->parked; }
     std::unique_ptr<resume_state> rs_;

@@ -62,8 +62,8 @@ bool hub_connection::park() {
     return true;
 }
 
-// Lets go of a socket that came by reattach (its upgrade task ends and closes it). run()'s own
-// first socket stays with run()'s caller.
+// Lets go of a socket that came by reattach (its upgrade task ends and closes it). The first
+// socket is run()'s own: run() closes it when the connection parks.
 void hub_connection::release_socket() {
     if (rs_ && rs_->conn_owner) reactor::current().schedule(std::exchange(rs_->conn_owner, {}));
 }

@@ -214,13 +214,13 @@ task<void> hub_endpoint::connect(http::exchange& ex) {
     // hub connection and the socket, nothing of the HTTP session.
     http::upgraded_socket socket = ex.take_socket();
     auto c = std::make_unique<hub_connection>(*this, socket.conn(), std::move(id));
-    if (stateful) {
-        c->offer_stateful(std::string(*token));
-        local().by_token[c->offered_token()] = c.get();
-    }
+    if (stateful) c->offer_stateful(std::string(*token));
     c->set_input(ex.take_input());
     hub_connection& hc = *c;
-    ex.upgrade(hc.run(std::move(c), std::move(socket)));
+    task<void> t = hc.run(std::move(c), std::move(socket));
+    // Last, when nothing can fail any more: a token must never lead to a connection that is gone.
+    if (stateful) local().by_token[hc.offered_token()] = &hc;
+    ex.upgrade(std::move(t));
 }
 
 // A stateful connection's later WebSocket, on the core that serves the connection (the socket may
@@ -281,7 +281,7 @@ void hub_endpoint::join_local(hub_connection& c, std::string_view group) {
     auto it = groups.find(std::string(group));
     if (it == groups.end()) it = groups.emplace(std::string(group), group_members{}).first;
     group_entry& g = *it;
-    mine.reserve(mine.size() + 1);  // exactly: a dashboard joins three groups and stays
+    if (mine.capacity() == 0) mine.reserve(3);  // a dashboard joins three groups and stays
     mine.push_back({&g, std::uint32_t(g.second.size())});
     g.second.push_back(&c);
 }

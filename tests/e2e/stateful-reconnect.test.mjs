@@ -11,7 +11,7 @@ import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lib/server.mjs';
 import { MessagePackHubProtocol } from '@microsoft/signalr-protocol-msgpack';
-import { Recorder, stopAll, withTimeout, signalR } from './lib/hub.mjs';
+import { Recorder, stopAll, withTimeout, waitUntil, signalR } from './lib/hub.mjs';
 
 function build(url, protocol = 'json') {
   const b = new signalR.HubConnectionBuilder()
@@ -97,6 +97,7 @@ describe('stateful reconnect (--cores 2)', () => {
       await start();
       const handoffsBefore = await server.metric('tallyhub_socket_handoffs_total');
       const resumesBefore = await server.metric('tallyhub_signalr_stateful_resumes_total', { hub: '/hubs/test' });
+      const openBefore = await server.metric('tallyhub_connections_open');  // earlier tests' and this scrape
       const drops = 30;
       const batch = 200;
       const conns = await Promise.all(range(3).map(() => open(server, live)));
@@ -128,5 +129,9 @@ describe('stateful reconnect (--cores 2)', () => {
       assert.ok(handoffs >= 10 && handoffs <= 3 * drops - 10, `handoffs: ${handoffs} of ${3 * drops} reconnects`);
       assert.equal(await server.metric('tallyhub_socket_handoffs_adopted_total'), await server.metric('tallyhub_socket_handoffs_total'));
       assert.equal(await server.metric('tallyhub_socket_handoffs_failed_total'), 0);
+      // Dropped sockets were closed when their connection parked: open are the 3 WebSockets in use
+      // more than before, not also the 3 first sockets, dead since the first drop.
+      await waitUntil(async () => (await server.metric('tallyhub_connections_open')) <= openBefore + 3, 5_000,
+        'only the sockets in use to stay open');
     });
 });
