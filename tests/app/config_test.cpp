@@ -5,10 +5,12 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <cstdio>
 #include <fstream>
 #include <functional>
 #include <map>
 #include <sstream>
+#include <vector>
 
 namespace tallyhub::app {
 namespace {
@@ -39,9 +41,19 @@ run_result run(std::vector<std::string> args, std::map<std::string, std::string>
     return {std::move(outcome), out.str(), err.str()};
 }
 
+// The config files the tests write, removed when the test program ends.
+struct written_files {
+    std::vector<std::string> paths;
+    ~written_files() {
+        for (const auto& p : paths) std::remove(p.c_str());
+    }
+};
+
 std::string write_file(const std::string& name, const std::string& text) {
+    static written_files written;
     std::string path = ::testing::TempDir() + "tallyhub_config_test_" + name;
     std::ofstream(path) << text;
+    written.paths.push_back(path);
     return path;
 }
 
