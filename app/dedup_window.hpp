@@ -10,15 +10,16 @@
 // insert also evicts). The layout instead:
 //   - a ring of {key, time} in insertion order, max_keys long: the eviction and expiry order, and
 //     what snapshots write;
-//   - an open-addressing index (linear probing, load at most 1/2) of 4-byte ring positions, keyed
-//     by the digest's low bits (the key is already a uniform hash), with backward-shift deletion, so
-//     removing the oldest key leaves no tombstones.
+//   - an open-addressing index (core/open_index.hpp: linear probing, load at most 1/2) of 4-byte
+//     ring positions, keyed by the digest's low bits (the key is already a uniform hash), with
+//     backward-shift deletion, so removing the oldest key leaves no tombstones.
 // Both are mapped once, for max_keys, as zero pages the kernel provides on first touch: a window
 // holding few keys costs little resident memory.
 
 #include <cstdint>
 
 #include "app/dedup_key.hpp"
+#include "core/open_index.hpp"
 
 namespace tallyhub::app {
 
@@ -61,11 +62,13 @@ private:
         mapped_array& operator=(const mapped_array&) = delete;
         T& operator[](std::size_t i) noexcept { return p_[i]; }
         const T& operator[](std::size_t i) const noexcept { return p_[i]; }
+        T* data() noexcept { return p_; }
+        const T* data() const noexcept { return p_; }
     private:
         T* p_;
         std::size_t bytes_;
     };
-    static constexpr std::size_t npos = ~std::size_t(0);
+    static constexpr std::size_t npos = open_index::npos;
 
     std::size_t home(const dedup_key& k) const noexcept { return std::size_t(k.lo) & mask_; }
     std::size_t find_slot(const dedup_key& k) const noexcept;  // index slot holding k, or npos

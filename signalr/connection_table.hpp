@@ -4,9 +4,9 @@
 //
 // Written here rather than a std::unordered_map because of what it costs per idle connection: a
 // map node is 48 bytes plus its bucket; this is 8 bytes in the array and 4-byte index slots at
-// most half full, about 24 bytes in all. The index is open addressing with linear probing and
-// backward-shift deletion, like store/dedup_window's; it holds positions (plus one, 0 = empty), and
-// keys are compared through the connection, so ids are stored once, inside the connections.
+// most half full, about 24 bytes in all. The index is core/open_index.hpp's (linear probing,
+// backward-shift deletion), as app/dedup_window's is; it holds positions in the array, and keys are
+// compared through the connection, so ids are stored once, inside the connections.
 //
 // `Conn` provides `std::string_view id() const`, `std::uint32_t slot() const` and
 // `void set_slot(std::uint32_t)`; the table keeps slot() equal to the connection's position.
@@ -17,6 +17,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/open_index.hpp"
+
 namespace tallyhub::signalr {
 
 template <typename Conn>
@@ -25,11 +27,9 @@ public:
     /// The connection with this id, or null.
     Conn* find(std::string_view id) const noexcept {
         if (all_.empty()) return nullptr;
-        for (std::size_t i = home(id);; i = (i + 1) & mask()) {
-            const std::uint32_t e = index_[i];
-            if (e == 0) return nullptr;
-            if (all_[e - 1]->id() == id) return all_[e - 1];
-        }
+        const std::size_t i =
+            open_index::find(index_.data(), mask(), home(id), [&](std::uint32_t pos) { return all_[pos]->id() == id; });
+        return i == open_index::npos ? nullptr : all_[index_[i] - 1];
     }
 
     /// Adds `c`, whose id no connection in the table has.
@@ -44,7 +44,7 @@ public:
     bool erase(Conn* c) noexcept {
         if (c->slot() >= all_.size() || all_[c->slot()] != c) return false;
         const std::size_t at = entry_of(c->id(), c->slot());
-        remove_entry(at);
+        open_index::erase(index_.data(), mask(), at, [&](std::uint32_t p) { return home(all_[p]->id()); });
         // The last connection takes c's position.
         const std::uint32_t pos = c->slot();
         Conn* last = all_.back();
@@ -67,31 +67,13 @@ private:
     std::size_t mask() const noexcept { return index_.size() - 1; }
     std::size_t home(std::string_view id) const noexcept { return std::hash<std::string_view>{}(id) & mask(); }
 
-    // The index entry of the connection at `pos` in all_, whose id is `id` (it is in the table).
+    // The index slot of the connection at `pos` in all_, whose id is `id` (it is in the table).
     std::size_t entry_of(std::string_view id, std::uint32_t pos) const noexcept {
-        for (std::size_t i = home(id);; i = (i + 1) & mask())
-            if (index_[i] == pos + 1) return i;
+        return open_index::find(index_.data(), mask(), home(id), [&](std::uint32_t p) { return p == pos; });
     }
 
     void place(std::string_view id, std::uint32_t entry) noexcept {
-        std::size_t i = home(id);
-        while (index_[i] != 0) i = (i + 1) & mask();
-        index_[i] = entry;
-    }
-
-    // Backward-shift deletion: later entries of the probe run move up, so no tombstones build up.
-    void remove_entry(std::size_t hole) noexcept {
-        for (std::size_t i = (hole + 1) & mask();; i = (i + 1) & mask()) {
-            const std::uint32_t e = index_[i];
-            if (e == 0) break;
-            const std::size_t want = home(all_[e - 1]->id());
-            // Entry i may fill the hole when its home is not in (hole, i], cyclically.
-            const bool stays = hole <= i ? (hole < want && want <= i) : (hole < want || want <= i);
-            if (stays) continue;
-            index_[hole] = e;
-            hole = i;
-        }
-        index_[hole] = 0;
+        index_[open_index::free_slot(index_.data(), mask(), home(id))] = entry;
     }
 
     void grow() {
